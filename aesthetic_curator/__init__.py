@@ -1,0 +1,3 @@
+"""Aesthetic Curator: score, personalise, cull and export a photo album."""
+
+__version__ = "0.1.0"

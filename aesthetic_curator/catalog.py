@@ -1,0 +1,298 @@
+"""The catalog: what we know about every photo, in SQLite, outside the album.
+
+* Photos are keyed by the hash of their bytes, so a renamed or moved file keeps its scores (and,
+  later, its ratings); ``files`` maps paths to photos with (size, mtime) to notice edits cheaply.
+* Scores are cached per (photo, model id): re-opening an unchanged album runs no inference.
+* WAL journal, one transaction per batch: a scan killed at any moment leaves a catalog that
+  opens, holding every batch committed before the kill.
+* ``PRAGMA user_version`` is the schema version; :data:`MIGRATIONS` brings older files forward,
+  and a file written by a newer release is refused rather than damaged.
+
+A :class:`Catalog` (one SQLite connection) belongs to the thread that opened it; other threads
+open their own (WAL lets readers run beside a writer).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from platformdirs import user_data_dir
+
+APP_NAME = "aesthetic-curator"
+ENV_VAR = "AESTHETIC_CURATOR_CATALOG"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: photos by content, files by path, cached scores per model, remembered bad files.
+    """
+    CREATE TABLE photos (
+        id            INTEGER PRIMARY KEY,
+        content_hash  TEXT NOT NULL UNIQUE,
+        width         INTEGER,
+        height        INTEGER,
+        added         REAL NOT NULL
+    );
+    CREATE TABLE files (
+        path      TEXT PRIMARY KEY,
+        photo_id  INTEGER NOT NULL REFERENCES photos(id),
+        size      INTEGER NOT NULL,
+        mtime_ns  INTEGER NOT NULL,
+        seen      REAL NOT NULL
+    );
+    CREATE INDEX files_photo ON files(photo_id);
+    CREATE TABLE scores (
+        photo_id      INTEGER NOT NULL REFERENCES photos(id),
+        model_id      TEXT NOT NULL,
+        mean          REAL NOT NULL,
+        std           REAL NOT NULL,
+        distribution  BLOB NOT NULL,
+        features      BLOB NOT NULL,
+        scored        REAL NOT NULL,
+        PRIMARY KEY (photo_id, model_id)
+    );
+    CREATE TABLE bad_files (
+        path      TEXT PRIMARY KEY,
+        size      INTEGER NOT NULL,
+        mtime_ns  INTEGER NOT NULL,
+        reason    TEXT NOT NULL,
+        seen      REAL NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class CatalogError(RuntimeError):
+    """The catalog file cannot be used (damaged, or written by a newer release)."""
+
+
+def default_catalog_path() -> Path:
+    """``$AESTHETIC_CURATOR_CATALOG`` if set, else ``catalog.sqlite3`` in the user data dir."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "catalog.sqlite3"
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    path: str
+    photo_id: int
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    photo_id: int
+    content_hash: str
+    mean: float
+    std: float
+    distribution: np.ndarray
+    features: np.ndarray
+
+
+@dataclass(frozen=True)
+class NewScore:
+    """One freshly scored photo, as the scanner hands it to :meth:`Catalog.add_scores`."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    width: int
+    height: int
+    mean: float
+    std: float
+    distribution: np.ndarray
+    features: np.ndarray
+
+
+def _blob(a: np.ndarray, dtype: str) -> bytes:
+    return np.ascontiguousarray(a, dtype=dtype).tobytes()
+
+
+class Catalog:
+    """One connection to the catalog file. Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path is not None else default_catalog_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe under WAL
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CatalogError(
+                f"catalog {self.path} has schema version {version}, newer than this release "
+                f"understands ({SCHEMA_VERSION}); upgrade Aesthetic Curator to use it"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript() commits first; BEGIN inside the script keeps each step atomic.
+            self._db.executescript(
+                f"BEGIN IMMEDIATE; {MIGRATIONS[target - 1]} PRAGMA user_version = {target}; COMMIT;"
+            )
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- reads ---------------------------------------------------------------------------------
+    def known_files(self, paths: Iterable[str]) -> dict[str, KnownFile]:
+        """Catalog rows for these paths (those we have), in one pass over a temporary table."""
+        paths = list(paths)
+        if not paths:
+            return {}
+        cur = self._db.cursor()
+        cur.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (path TEXT PRIMARY KEY)")
+        cur.execute("BEGIN")
+        try:
+            cur.execute("DELETE FROM wanted")
+            cur.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((p,) for p in paths))
+            rows = cur.execute(
+                "SELECT f.path, f.photo_id, f.size, f.mtime_ns FROM files f JOIN wanted w USING (path)"
+            ).fetchall()
+            cur.execute("DELETE FROM wanted")
+        finally:
+            cur.execute("COMMIT")
+        return {r[0]: KnownFile(*r) for r in rows}
+
+    def scores_for(self, photo_ids: Iterable[int], model_id: str) -> dict[int, StoredScore]:
+        ids = list(set(photo_ids))
+        out: dict[int, StoredScore] = {}
+        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT s.photo_id, p.content_hash, s.mean, s.std, s.distribution, s.features "
+                f"FROM scores s JOIN photos p ON p.id = s.photo_id "
+                f"WHERE s.model_id = ? AND s.photo_id IN ({marks})",
+                (model_id, *chunk),
+            ).fetchall()
+            for pid, chash, mean, std, dist, feats in rows:
+                out[pid] = StoredScore(
+                    pid, chash, mean, std,
+                    np.frombuffer(dist, dtype=np.float32),
+                    np.frombuffer(feats, dtype=np.float16).astype(np.float32),
+                )
+        return out
+
+    def scored_hashes(self, model_id: str) -> dict[str, int]:
+        """content hash -> photo id for every photo already scored by ``model_id``."""
+        return dict(
+            self._db.execute(
+                "SELECT p.content_hash, p.id FROM photos p JOIN scores s ON s.photo_id = p.id "
+                "WHERE s.model_id = ?",
+                (model_id,),
+            ).fetchall()
+        )
+
+    def known_bad(self, paths: Iterable[str]) -> dict[str, tuple[int, int, str]]:
+        paths = list(paths)
+        out: dict[str, tuple[int, int, str]] = {}
+        for start in range(0, len(paths), 900):
+            chunk = paths[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for path, size, mtime, reason in self._db.execute(
+                f"SELECT path, size, mtime_ns, reason FROM bad_files WHERE path IN ({marks})", chunk
+            ):
+                out[path] = (size, mtime, reason)
+        return out
+
+    def photo_count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
+
+    def score_count(self, model_id: str | None = None) -> int:
+        if model_id is None:
+            return self._db.execute("SELECT count(*) FROM scores").fetchone()[0]
+        return self._db.execute("SELECT count(*) FROM scores WHERE model_id = ?", (model_id,)).fetchone()[0]
+
+    # -- writes ----------------------------------------------------------------------------------
+    def add_scores(self, model_id: str, scores: Sequence[NewScore]) -> None:
+        """Store a batch of new results in one transaction: all of it lands, or none of it."""
+        now = time.time()
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for s in scores:
+                cur.execute(
+                    "INSERT INTO photos (content_hash, width, height, added) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(content_hash) DO UPDATE SET width = excluded.width, height = excluded.height",
+                    (s.content_hash, s.width, s.height, now),
+                )
+                photo_id = cur.execute(
+                    "SELECT id FROM photos WHERE content_hash = ?", (s.content_hash,)
+                ).fetchone()[0]
+                self._put_file(cur, s.path, photo_id, s.size, s.mtime_ns, now)
+                cur.execute(
+                    "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (photo_id, model_id, float(s.mean), float(s.std),
+                     _blob(s.distribution, "float32"), _blob(s.features, "float16"), now),
+                )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def link_files(self, links: Sequence[tuple[str, int, int, int]]) -> None:
+        """Record (path, photo_id, size, mtime_ns) for files whose content we already know."""
+        now = time.time()
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for path, photo_id, size, mtime in links:
+                self._put_file(cur, path, photo_id, size, mtime, now)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _put_file(cur: sqlite3.Cursor, path: str, photo_id: int, size: int, mtime: int, now: float) -> None:
+        cur.execute(
+            "INSERT OR REPLACE INTO files (path, photo_id, size, mtime_ns, seen) VALUES (?, ?, ?, ?, ?)",
+            (path, photo_id, size, mtime, now),
+        )
+        cur.execute("DELETE FROM bad_files WHERE path = ?", (path,))
+
+    def remember_bad(self, bad: Sequence[tuple[str, int, int, str]]) -> None:
+        """Remember (path, size, mtime_ns, reason) of undecodable files, so unchanged ones are not
+        decoded again on every scan (they are still reported)."""
+        if not bad:
+            return
+        now = time.time()
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.executemany(
+                "INSERT OR REPLACE INTO bad_files VALUES (?, ?, ?, ?, ?)",
+                [(p, s, m, r, now) for p, s, m, r in bad],
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,204 @@
+"""Decoding the photos in a photographer's folder into what the networks see.
+
+Decoding rules, and why:
+
+* EXIF orientation is applied, so a portrait shot is scored upright.
+* An embedded ICC profile (Adobe RGB, Display P3, ProPhoto, CMYK) is converted to sRGB: the
+  networks were trained on sRGB, and a wide-gamut file read as sRGB looks washed out to them.
+* JPEGs are decoded in draft mode (libjpeg's DCT scaling) at the smallest 1/2, 1/4 or 1/8 scale
+  that keeps *twice* the network resolution on both axes. The shipped NIMA model was trained on
+  photos squashed to 224x224 with nearest-neighbour (Keras ``load_img``); its scores fall when the
+  input is smoother than that (bilinear resizing lowers Kodak24's mean score by 0.9). Keeping 2x
+  before the nearest-neighbour step stays within 0.1 of the full decode on average (Spearman
+  0.98, see the model card), while decoding a 12 MP JPEG several times faster.
+* Dimensions are checked from the header before any pixel is decoded (decompression bombs).
+
+Every failure raises a :class:`~aesthetic_curator.errors.PhotoError` subclass naming the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .errors import (
+    CorruptImageError,
+    EmptyFileError,
+    ImageTooLargeError,
+    NotAnImageError,
+    UnreadableFileError,
+)
+
+logger = logging.getLogger(__name__)
+
+try:  # HEIC/HEIF from iPhones, when the optional plugin is installed.
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    HEIF_SUFFIXES = {".heic", ".heif"}
+except ImportError:  # pragma: no cover - depends on the environment
+    HEIF_SUFFIXES = set()
+
+SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp"} | HEIF_SUFFIXES
+)
+#: Largest image we agree to decode, in pixels. 200 MP is above any single-shot camera and most
+#: stitched panoramas; a header claiming more is far more likely a bomb than a photo.
+MAX_PIXELS = 200_000_000
+
+RESAMPLE = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+
+# Pillow's own guard raises at twice this; ours (MAX_PIXELS) runs first with a clearer message.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def is_photo_name(path: Path) -> bool:
+    """Whether the file's extension is one we try to decode (hidden files never are)."""
+    return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, with OS errors turned into messages a user can act on."""
+    try:
+        data = Path(path).read_bytes()
+    except PermissionError:
+        raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
+    except FileNotFoundError:
+        raise UnreadableFileError(path, "file vanished before it could be read") from None
+    except IsADirectoryError:
+        raise UnreadableFileError(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise UnreadableFileError(path, _os_reason(exc)) from None
+    if not data:
+        raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
+    return data
+
+
+def content_hash(data: bytes) -> str:
+    """Identity of a photo's bytes: the catalog's key, so renamed or moved files keep their data."""
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return exc.strerror or str(exc)
+
+
+def open_image(data: bytes, path: Path) -> Image.Image:
+    """Parse the header only; refuse non-images and oversized images before decoding pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise NotAnImageError(path, "not a recognised image format (wrong extension or not a photo)") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(path, str(exc)) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptImageError(path, f"damaged image header ({exc})") from None
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        raise CorruptImageError(path, f"invalid dimensions {width}x{height}")
+    if width * height > MAX_PIXELS:
+        raise ImageTooLargeError(
+            path,
+            f"{width}x{height} pixels ({width * height / 1e6:.0f} MP) is above the "
+            f"{MAX_PIXELS / 1e6:.0f} MP safety limit",
+        )
+    return im
+
+
+def decode(data: bytes, path: Path, *, min_size: int | None = None) -> Image.Image:
+    """Decode to an upright sRGB ``RGB`` image.
+
+    ``min_size``: when given, a JPEG may be decoded at a reduced DCT scale as long as both sides
+    stay at least this large (before orientation, which does not change the pair of sides).
+    """
+    im = open_image(data, path)
+    try:
+        if min_size is not None and im.format == "JPEG":
+            im.draft("RGB", (min_size, min_size))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im.load()
+        im = ImageOps.exif_transpose(im)
+        return _to_srgb(im, path)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        reason = str(exc) or type(exc).__name__
+        if "truncated" in reason:
+            reason = "truncated file (incomplete copy or download)"
+        raise CorruptImageError(path, f"cannot decode image data: {reason}") from None
+
+
+def load_photo(path: Path, *, min_size: int | None = None) -> Image.Image:
+    """Read and decode one photo file (see :func:`decode`)."""
+    path = Path(path)
+    return decode(read_bytes(path), path, min_size=min_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    description = (ImageCms.getProfileDescription(src) or "").strip().lower()
+    if description.startswith("srgb") and mode == "RGB":
+        return None  # already what we want: skip a no-op transform
+    return ImageCms.buildTransform(src, ImageCms.createProfile("sRGB"), mode, "RGB")
+
+
+def _to_srgb(im: Image.Image, path: Path) -> Image.Image:
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "CMYK", "L", "LAB"):
+        try:
+            transform = _transform_to_srgb(icc, im.mode)
+        except (OSError, ImageCms.PyCMSError) as exc:
+            logger.warning("%s: ignoring unusable ICC profile (%s)", path, exc)
+        else:
+            if transform is not None:
+                return ImageCms.applyTransform(im, transform)
+            return im
+    return _to_rgb(im)
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    if im.mode == "RGB":
+        return im
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        # 16-bit and float greyscale: Pillow's convert() would clip, so scale by the real range.
+        arr = np.asarray(im, dtype=np.float64)
+        top = 65535.0 if im.mode.startswith("I;16") else max(float(arr.max()), 1.0)
+        return Image.fromarray((arr / top * 255.0).clip(0, 255).round().astype(np.uint8)).convert("RGB")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (im.mode == "P" and "transparency" in im.info):
+        # Transparent areas are shown on white, as viewers do, rather than on black.
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
+def network_array(im: Image.Image, size: int, resample: str) -> np.ndarray:
+    """An ``RGB`` image squashed to ``size`` x ``size`` (aspect not kept, as in training), uint8 HWC."""
+    if im.size != (size, size):
+        im = im.resize((size, size), RESAMPLE[resample])
+    return np.asarray(im, dtype=np.uint8)
+
+
+def stat_key(path: Path) -> tuple[int, int]:
+    """(size, mtime in ns): a cheap fingerprint that says whether a known file may have changed."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns

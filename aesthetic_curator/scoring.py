@@ -1,0 +1,318 @@
+"""Scoring an album: batched inference fed by decode threads, cached in the catalog.
+
+The shape of a scan, and why it is fast:
+
+1. List the album and ``stat`` every photo. A path whose (size, mtime) match the catalog and
+   whose photo already has a score for this model is answered from the catalog: re-opening an
+   unchanged album reads no photo and loads no network.
+2. Every other file goes to a pool of decode threads: read, hash (a photo known under another
+   name, e.g. after a move, is linked to its stored scores without decoding), draft-decode,
+   orient, convert to sRGB, squash to the network size. Pillow and hashlib release the GIL, so
+   decoding overlaps with inference.
+3. The calling thread gathers decoded photos into batches, runs the network (channels-last,
+   inference mode, on the chosen device) and commits each batch to the catalog in one
+   transaction, so a scan killed at any moment keeps everything committed before.
+
+Progress is reported through a plain callback on the calling thread; cancellation is a
+``threading.Event`` checked between photos. Nothing here knows about Qt.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .album import find_photos
+from .catalog import Catalog, NewScore
+from .errors import PhotoError, UnreadableFileError
+from .imaging import content_hash, decode, network_array, read_bytes
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PhotoScore:
+    """A photo's generic score. ``mean`` and ``std`` are on the 1..10 scale of ``distribution``."""
+
+    path: Path
+    content_hash: str
+    model_id: str
+    mean: float
+    std: float
+    distribution: np.ndarray
+    features: np.ndarray
+    cached: bool
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``done`` of ``total`` photos handled (scored, answered from the catalog, or skipped)."""
+
+    done: int
+    total: int
+    scored: int
+    cached: int
+    skipped: int
+
+
+@dataclass
+class ScanReport:
+    scores: list[PhotoScore] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    inferred: int = 0
+    cancelled: bool = False
+
+    def sorted_scores(self) -> list[PhotoScore]:
+        return sorted(self.scores, key=lambda s: (-s.mean, str(s.path)))
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Network outputs for a batch, as float32 numpy: distributions (N, 10), mean and std (N,) on
+    the 1..10 scale, pooled features (N, C)."""
+
+    probs: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    features: np.ndarray
+
+
+class Scorer:
+    """A generic network on a device, turning uint8 HWC batches into distributions and features.
+
+    Built lazily by :func:`score_album` only when something needs inference.
+    """
+
+    def __init__(self, model, spec, device: str | None = None, batch_size: int = 32):
+        import torch
+
+        from .devices import resolve_device
+        from .models import distribution_stats
+
+        self.spec = spec
+        self.device = resolve_device(device)
+        self.batch_size = batch_size
+        self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+        self._torch = torch
+        self._stats = distribution_stats
+
+    @classmethod
+    def generic(cls, name: str = "nima-mobilenet", checkpoint: Path | None = None, **kwargs) -> Scorer:
+        from .models import load_generic
+
+        model, spec = load_generic(name, checkpoint)
+        return cls(model, spec, **kwargs)
+
+    def __call__(self, batch: np.ndarray) -> BatchResult:
+        """Score (N, H, W, 3) uint8 photos already at the network's input size."""
+        torch = self._torch
+        # NHWC memory viewed as NCHW is exactly the channels-last layout: no copy needed.
+        x = torch.from_numpy(batch).permute(0, 3, 1, 2)
+        if self.device.type == "cuda":
+            x = x.pin_memory()
+        x = x.to(self.device, non_blocking=True).float().div_(255.0)
+        with torch.inference_mode():
+            features = self.model.forward_features(x)
+            probs = self.model.forward_head(features).float().softmax(dim=1)
+            mean, std = self._stats(probs)
+        return BatchResult(probs.cpu().numpy(), mean.cpu().numpy(), std.cpu().numpy(),
+                           features.float().cpu().numpy())
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    array: np.ndarray | None  # None when the content is already scored (``known_photo`` set)
+    known_photo: int | None
+    width: int = 0
+    height: int = 0
+
+
+def _decode_one(path: str, size: int, mtime: int, input_size: int, resample: str,
+                known: dict[str, int]) -> _Decoded:
+    data = read_bytes(Path(path))
+    chash = content_hash(data)
+    if chash in known:
+        return _Decoded(path, size, mtime, chash, None, known[chash])
+    im = decode(data, Path(path), min_size=2 * input_size)
+    # Original dimensions from the header, oriented: draft mode shrinks ``im``.
+    width, height = im.size
+    return _Decoded(path, size, mtime, chash, network_array(im, input_size, resample), None, width, height)
+
+
+def _stat(paths: Iterable[Path], skipped: list[SkippedFile]) -> list[tuple[str, int, int]]:
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError as exc:
+            skipped.append(SkippedFile(p, UnreadableFileError(p, exc.strerror or str(exc)).reason))
+            continue
+        out.append((str(p), st.st_size, st.st_mtime_ns))
+    return out
+
+
+def score_album(
+    roots: Path | str | Sequence[Path | str],
+    catalog: Catalog,
+    *,
+    scorer: Scorer | Callable[[], Scorer] | None = None,
+    model_id: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    decode_workers: int | None = None,
+) -> ScanReport:
+    """Score every photo under ``roots`` (folders or files), using and filling the catalog.
+
+    ``scorer`` may be a :class:`Scorer` or a factory called only if some photo needs inference
+    (the default builds the shipped model on the automatic device). ``model_id`` must be given
+    with a factory so cached scores can be found without building it; it defaults to the shipped
+    model's. ``progress`` is called on this thread after each batch and at the end.
+    ``cancel``: when set, the scan stops after the current batch, keeping what was stored.
+    """
+    from .models.weights import NIMA_MOBILENET_AVA
+
+    if isinstance(roots, (str, Path)):
+        roots = [roots]
+    if scorer is None:
+        scorer = Scorer.generic
+    spec = scorer.spec if isinstance(scorer, Scorer) else None
+    model_id = spec.model_id if spec is not None else (model_id or NIMA_MOBILENET_AVA.model_id)
+    cancel = cancel or threading.Event()
+    report = ScanReport()
+
+    def on_skip(path: Path, reason: str) -> None:
+        report.skipped.append(SkippedFile(path, reason))
+
+    paths: list[Path] = []
+    for root in roots:
+        paths.extend(find_photos(root, on_skip))
+    paths = sorted(set(paths))
+    total = len(paths) + len(report.skipped)
+    entries = _stat(paths, report.skipped)
+
+    # 1. Answer unchanged, already scored files from the catalog.
+    known = catalog.known_files(p for p, _, _ in entries)
+    unchanged = {p: known[p].photo_id for p, size, mtime in entries
+                 if p in known and (known[p].size, known[p].mtime_ns) == (size, mtime)}
+    stored = catalog.scores_for(unchanged.values(), model_id)
+    bad = catalog.known_bad(p for p, _, _ in entries if p not in unchanged)
+    todo: list[tuple[str, int, int]] = []
+    for p, size, mtime in entries:
+        pid = unchanged.get(p)
+        if pid is not None and pid in stored:
+            report.scores.append(_from_stored(p, stored[pid], model_id))
+        elif p in bad and bad[p][:2] == (size, mtime):
+            report.skipped.append(SkippedFile(Path(p), bad[p][2]))
+        else:
+            todo.append((p, size, mtime))
+
+    def tell() -> None:
+        if progress is not None:
+            scored = report.inferred
+            progress(Progress(done=len(report.scores) + len(report.skipped), total=total,
+                              scored=scored, cached=len(report.scores) - scored,
+                              skipped=len(report.skipped)))
+
+    if not todo:
+        tell()
+        return report
+
+    # 2. Decode in threads, infer in batches here.
+    if not isinstance(scorer, Scorer):
+        scorer = scorer()
+        if scorer.spec.model_id != model_id:
+            raise ValueError(f"scorer's model {scorer.spec.model_id} is not {model_id}")
+    spec = scorer.spec
+    by_hash = catalog.scored_hashes(model_id)
+    workers = decode_workers or max(1, min(4, os.cpu_count() or 1))
+    batch: list[_Decoded] = []
+    links: list[tuple[str, int, int, int]] = []
+    bad_new: list[tuple[str, int, int, str]] = []
+
+    def flush() -> None:
+        if links:
+            catalog.link_files(links)
+            linked = catalog.scores_for((pid for _, pid, _, _ in links), model_id)
+            for path, pid, _, _ in links:
+                report.scores.append(_from_stored(path, linked[pid], model_id))
+            links.clear()
+        if bad_new:
+            catalog.remember_bad(bad_new)
+            bad_new.clear()
+        if batch:
+            r = scorer(np.stack([d.array for d in batch]))
+            new = [NewScore(d.path, d.size, d.mtime_ns, d.content_hash, d.width, d.height,
+                            float(r.mean[i]), float(r.std[i]), r.probs[i], r.features[i])
+                   for i, d in enumerate(batch)]
+            catalog.add_scores(model_id, new)
+            for n in new:
+                report.scores.append(PhotoScore(Path(n.path), n.content_hash, model_id, n.mean, n.std,
+                                                n.distribution, n.features, cached=False))
+            report.inferred += len(new)
+            batch.clear()
+        tell()
+
+    prefetch = max(2 * scorer.batch_size, 4 * workers)
+    pending: collections.deque[tuple[tuple[str, int, int], Future]] = collections.deque()
+    queue = iter(todo)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+        def refill() -> None:
+            while len(pending) < prefetch and not cancel.is_set():
+                item = next(queue, None)
+                if item is None:
+                    return
+                pending.append((item, pool.submit(_decode_one, *item, spec.input_size, spec.resample, by_hash)))
+
+        refill()
+        while pending:
+            (path, size, mtime), fut = pending.popleft()
+            try:
+                d = fut.result()
+            except PhotoError as exc:
+                report.skipped.append(SkippedFile(Path(path), exc.reason))
+                if not isinstance(exc, UnreadableFileError):  # permissions may change; content won't
+                    bad_new.append((path, size, mtime, exc.reason))
+            except MemoryError:
+                report.skipped.append(SkippedFile(Path(path), "out of memory while decoding"))
+            else:
+                if d.known_photo is not None:
+                    links.append((d.path, d.known_photo, d.size, d.mtime_ns))
+                else:
+                    batch.append(d)
+            if len(batch) >= scorer.batch_size or len(links) >= 256:
+                flush()
+            if cancel.is_set():
+                for _, f in pending:
+                    f.cancel()
+                pending.clear()
+                report.cancelled = True
+                break
+            refill()
+        flush()
+    return report
+
+
+def _from_stored(path: str, s, model_id: str) -> PhotoScore:
+    return PhotoScore(Path(path), s.content_hash, model_id, s.mean, s.std, s.distribution, s.features,
+                      cached=True)
