@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "BIN_SCORES": ".base", "NUM_BINS": ".base", "AestheticNet": ".base",
     "distribution_stats": ".base", "load_state_dict": ".base",
-    "MobileNetNIMA": ".mobilenet_nima", "mobilenet_nima": ".mobilenet_nima",
-    "ResNetAesthetic": ".resnet_aesthetic", "resnet18_aesthetic": ".resnet_aesthetic",
+    "MobileNetNIMA": ".mobilenet", "mobilenet_nima": ".mobilenet",
+    "ResNetAesthetic": ".resnet", "resnet18_aesthetic": ".resnet",
 }
 
 __all__ = ["NIMA_MOBILENET_AVA", "WeightsError", "WeightsSpec", "sha256_of", "GENERIC_MODELS",
@@ -45,8 +45,8 @@ def load_generic(name: str = DEFAULT_MODEL, checkpoint: Path | None = None) -> t
     FLICKR-AES): no aesthetic ResNet-18 is shipped.
     """
     from .base import load_state_dict
-    from .mobilenet_nima import MobileNetNIMA, mobilenet_nima
-    from .resnet_aesthetic import ResNetAesthetic
+    from .mobilenet import MobileNetNIMA, mobilenet_nima
+    from .resnet import ResNetAesthetic
 
     if name == "nima-mobilenet" and checkpoint is None:
         return mobilenet_nima(), NIMA_MOBILENET_AVA

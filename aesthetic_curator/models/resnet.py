@@ -14,7 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .base import NUM_BINS, AestheticNet, WeightsError, WeightsSpec, load_state_dict
+from .base import NUM_BINS, AestheticNet, load_state_dict
+from .weights import WeightsError, WeightsSpec
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
