@@ -17,7 +17,8 @@ def test_weights_load_with_weights_only_and_checksum():
     assert path.stat().st_size < 15_000_000
     state = load_state_dict(path, NIMA_MOBILENET_AVA.sha256)
     assert state["head.weight"].shape == (10, 1024)
-    assert sum(v.numel() for k, v in state.items() if "running" not in k and "num_batches" not in k) == 3_217_226  # Keras: 3,206,976 trainable + Dense 10,250
+    learned = sum(v.numel() for k, v in state.items() if "running" not in k and "num_batches" not in k)
+    assert learned == 3_206_976 + 10_250  # Keras MobileNet-1.0 trainable weights + the Dense(10) head
 
 
 def test_damaged_weights_are_refused(tmp_path):
