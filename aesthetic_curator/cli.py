@@ -95,18 +95,13 @@ def cmd_score(args: argparse.Namespace) -> int:
     def factory() -> Scorer:
         return Scorer.generic(args.model, args.checkpoint, device=args.device, batch_size=args.batch_size)
 
-    model_id = None
     scorer: Scorer | None = None
     if args.model != "nima-mobilenet" or args.checkpoint is not None:
         scorer = factory()  # custom checkpoints: the id depends on the file, so build it now
-    else:
-        from .models.weights import NIMA_MOBILENET_AVA
-
-        model_id = NIMA_MOBILENET_AVA.model_id
     with Catalog(args.catalog) as catalog:
         try:
             report: ScanReport = score_album(
-                roots, catalog, scorer=scorer or factory, model_id=model_id, progress=bar,
+                roots, catalog, scorer=scorer or factory, progress=bar,
                 cancel=cancel, decode_workers=args.workers,
             )
         except KeyboardInterrupt:
@@ -118,7 +113,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     out = sys.stdout
     if args.json:
         json.dump({
-            "model": rows[0].model_id if rows else model_id,
+            "model": rows[0].model_id if rows else None,
             "results": [_result_dict(s, roots) for s in rows],
             "skipped": [{"path": str(k.path), "reason": k.reason} for k in report.skipped],
         }, out, indent=2)

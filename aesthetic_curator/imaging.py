@@ -108,8 +108,10 @@ def open_image(data: bytes, path: Path) -> Image.Image:
             im = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise NotAnImageError(path, "not a recognised image format (wrong extension or not a photo)") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(path, str(exc)) from None
+    except Image.DecompressionBombError:
+        raise ImageTooLargeError(
+            path, f"dimensions are far above the {MAX_PIXELS / 1e6:.0f} MP safety limit (a decompression bomb?)"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptImageError(path, f"damaged image header ({exc})") from None
     width, height = im.size

@@ -34,6 +34,7 @@ from .album import find_photos
 from .catalog import Catalog, NewScore
 from .errors import PhotoError, UnreadableFileError
 from .imaging import content_hash, decode, network_array, read_bytes
+from .models.weights import NIMA_MOBILENET_AVA, WeightsSpec
 
 logger = logging.getLogger(__name__)
 
@@ -177,27 +178,29 @@ def score_album(
     catalog: Catalog,
     *,
     scorer: Scorer | Callable[[], Scorer] | None = None,
-    model_id: str | None = None,
+    spec: WeightsSpec | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     decode_workers: int | None = None,
 ) -> ScanReport:
     """Score every photo under ``roots`` (folders or files), using and filling the catalog.
 
-    ``scorer`` may be a :class:`Scorer` or a factory called only if some photo needs inference
-    (the default builds the shipped model on the automatic device). ``model_id`` must be given
-    with a factory so cached scores can be found without building it; it defaults to the shipped
-    model's. ``progress`` is called on this thread after each batch and at the end.
+    ``scorer`` may be a :class:`Scorer` or a factory called only once some photo needs inference
+    (the default builds the shipped model on the automatic device). With a factory, ``spec``
+    describes the model it will build (default: the shipped model's), so cached scores are found
+    and photos decoded without building it. ``progress`` is called on this thread after each
+    batch and at the end.
     ``cancel``: when set, the scan stops after the current batch, keeping what was stored.
     """
-    from .models.weights import NIMA_MOBILENET_AVA
 
     if isinstance(roots, (str, Path)):
         roots = [roots]
     if scorer is None:
         scorer = Scorer.generic
-    spec = scorer.spec if isinstance(scorer, Scorer) else None
-    model_id = spec.model_id if spec is not None else (model_id or NIMA_MOBILENET_AVA.model_id)
+    if isinstance(scorer, Scorer):
+        spec = scorer.spec
+    spec = spec or NIMA_MOBILENET_AVA
+    model_id = spec.model_id
     cancel = cancel or threading.Event()
     report = ScanReport()
 
@@ -239,11 +242,8 @@ def score_album(
         return report
 
     # 2. Decode in threads, infer in batches here.
-    if not isinstance(scorer, Scorer):
-        scorer = scorer()
-        if scorer.spec.model_id != model_id:
-            raise ValueError(f"scorer's model {scorer.spec.model_id} is not {model_id}")
-    spec = scorer.spec
+    network: Scorer | None = scorer if isinstance(scorer, Scorer) else None
+    batch_size = network.batch_size if network is not None else 32
     by_hash = catalog.scored_hashes(model_id)
     workers = decode_workers or max(1, min(4, os.cpu_count() or 1))
     batch: list[_Decoded] = []
@@ -261,7 +261,12 @@ def score_album(
             catalog.remember_bad(bad_new)
             bad_new.clear()
         if batch:
-            r = scorer(np.stack([d.array for d in batch]))
+            nonlocal network
+            if network is None:
+                network = scorer()
+                if network.spec.model_id != model_id:
+                    raise ValueError(f"scorer's model {network.spec.model_id} is not the expected {model_id}")
+            r = network(np.stack([d.array for d in batch]))
             new = [NewScore(d.path, d.size, d.mtime_ns, d.content_hash, d.width, d.height,
                             float(r.mean[i]), float(r.std[i]), r.probs[i], r.features[i])
                    for i, d in enumerate(batch)]
@@ -273,7 +278,7 @@ def score_album(
             batch.clear()
         tell()
 
-    prefetch = max(2 * scorer.batch_size, 4 * workers)
+    prefetch = max(2 * batch_size, 4 * workers)
     pending: collections.deque[tuple[tuple[str, int, int], Future]] = collections.deque()
     queue = iter(todo)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
@@ -300,7 +305,7 @@ def score_album(
                     links.append((d.path, d.known_photo, d.size, d.mtime_ns))
                 else:
                     batch.append(d)
-            if len(batch) >= scorer.batch_size or len(links) >= 256:
+            if len(batch) >= batch_size or len(links) >= 256:
                 flush()
             if cancel.is_set():
                 for _, f in pending:
