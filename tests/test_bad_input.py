@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from photos import make_bad_album
 
 

@@ -17,6 +17,7 @@ from aesthetic_curator.errors import (
     UnreadableFileError,
 )
 from aesthetic_curator.imaging import decode, is_photo_name, load_photo, network_array, read_bytes
+
 from photos import jpeg_bytes, png_header_only
 
 

@@ -52,3 +52,16 @@ def test_answering_from_the_catalog_does_not_import_torch():
     code = "import sys, aesthetic_curator.cli, aesthetic_curator.scoring; print('torch' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert run.stdout.strip() == "False", run.stderr
+
+
+def test_ruff_is_clean():
+    """Style drifts as quietly as layering: keep ruff's verdict part of the suite."""
+    import shutil
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        import pytest
+
+        pytest.skip("ruff not installed")
+    run = subprocess.run([ruff, "check", str(PACKAGE.parent)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout
