@@ -55,7 +55,7 @@ def test_a_failed_batch_stores_nothing(tmp_path):
     with Catalog(tmp_path / "c.sqlite3") as cat:
         cat.add_scores("m", [_score("/a.jpg", "h1", 5.0)])
         with pytest.raises(sqlite3.IntegrityError):
-            cat.add_scores("m", [_score("/b.jpg", "h2", 6.0), _score("/c.jpg", "h3", None)])  # NOT NULL
+            cat.add_scores("m", [_score("/b.jpg", "h2", 6.0), _score("/c.jpg", "h3", float("nan"))])  # NaN: NOT NULL
         assert cat.score_count("m") == 1 and cat.photo_count() == 1
         assert set(cat.known_files(["/a.jpg", "/b.jpg"])) == {"/a.jpg"}
 
