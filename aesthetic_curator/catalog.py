@@ -63,6 +63,21 @@ MIGRATIONS: tuple[str, ...] = (
         seen      REAL NOT NULL
     );
     """,
+    # 2: users and their star ratings, keyed by photo content so they follow moved files.
+    """
+    CREATE TABLE users (
+        id       INTEGER PRIMARY KEY,
+        name     TEXT NOT NULL UNIQUE,
+        created  REAL NOT NULL
+    );
+    CREATE TABLE ratings (
+        user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        photo_id  INTEGER NOT NULL REFERENCES photos(id),
+        rating    REAL NOT NULL CHECK (rating >= 1 AND rating <= 5),
+        rated     REAL NOT NULL,
+        PRIMARY KEY (user_id, photo_id)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -293,6 +308,89 @@ class Catalog:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
+
+    # -- photos without scores, users and ratings ---------------------------------------------------
+    def photo_id_for_file(self, path: Path | str) -> int:
+        """The photo id of a file, registering it (by content hash) if the catalog lacks it.
+
+        An unchanged known file costs one ``stat``; otherwise the file is read and hashed.
+        """
+        from .imaging import content_hash, read_bytes
+
+        path = os.path.abspath(path)
+        st = os.stat(path)
+        known = self.known_files([path]).get(path)
+        if known is not None and (known.size, known.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            return known.photo_id
+        chash = content_hash(read_bytes(Path(path)))
+        now = time.time()
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.execute("INSERT OR IGNORE INTO photos (content_hash, added) VALUES (?, ?)", (chash, now))
+            photo_id = cur.execute("SELECT id FROM photos WHERE content_hash = ?", (chash,)).fetchone()[0]
+            self._put_file(cur, path, photo_id, st.st_size, st.st_mtime_ns, now)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return photo_id
+
+    def paths_of(self, photo_ids: Iterable[int]) -> dict[int, list[str]]:
+        """Every known path of each photo (a photo may have copies), most recently seen first."""
+        ids = list(set(photo_ids))
+        out: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for pid, path in self._db.execute(
+                f"SELECT photo_id, path FROM files WHERE photo_id IN ({marks}) ORDER BY seen DESC", chunk
+            ):
+                out.setdefault(pid, []).append(path)
+        return out
+
+    def user_id(self, name: str, *, create: bool = True) -> int:
+        name = name.strip()
+        if not name:
+            raise ValueError("a user needs a name")
+        row = self._db.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return row[0]
+        if not create:
+            raise KeyError(f"no user named {name!r}")
+        cur = self._db.execute("INSERT INTO users (name, created) VALUES (?, ?)", (name, time.time()))
+        return cur.lastrowid
+
+    def users(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT name FROM users ORDER BY name")]
+
+    def set_ratings(self, user: str, ratings: Sequence[tuple[int, float | None]]) -> None:
+        """Set (photo id, stars 1..5) for a user in one transaction; ``None`` clears a rating."""
+        for _, stars in ratings:
+            if stars is not None and not 1 <= stars <= 5:
+                raise ValueError(f"a rating is 1 to 5 stars, not {stars}")
+        uid = self.user_id(user)
+        now = time.time()
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for photo_id, stars in ratings:
+                if stars is None:
+                    cur.execute("DELETE FROM ratings WHERE user_id = ? AND photo_id = ?", (uid, photo_id))
+                else:
+                    cur.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?)",
+                                (uid, photo_id, float(stars), now))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def ratings(self, user: str) -> dict[int, float]:
+        """photo id -> stars of everything ``user`` has rated (empty for an unknown user)."""
+        return dict(self._db.execute(
+            "SELECT r.photo_id, r.rating FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.name = ?",
+            (user.strip(),),
+        ).fetchall())
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

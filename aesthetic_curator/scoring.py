@@ -105,14 +105,12 @@ class Scorer:
         import torch
 
         from .devices import resolve_device
-        from .models import distribution_stats
 
         self.spec = spec
         self.device = resolve_device(device)
         self.batch_size = batch_size
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
         self._torch = torch
-        self._stats = distribution_stats
 
     @classmethod
     def generic(cls, name: str = "nima-mobilenet", checkpoint: Path | None = None, **kwargs) -> Scorer:
@@ -130,9 +128,7 @@ class Scorer:
             x = x.pin_memory()
         x = x.to(self.device, non_blocking=True).float().div_(255.0)
         with torch.inference_mode():
-            features = self.model.forward_features(x)
-            probs = self.model.forward_head(features).float().softmax(dim=1)
-            mean, std = self._stats(probs)
+            probs, mean, std, features = self.model.predict(x)
         return BatchResult(probs.cpu().numpy(), mean.cpu().numpy(), std.cpu().numpy(),
                            features.float().cpu().numpy())
 

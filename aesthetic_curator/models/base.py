@@ -67,6 +67,17 @@ class AestheticNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
 
+    def predict(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(distribution (N, 10), score (N,), spread (N,), pooled features (N, C)) for a batch.
+
+        The score is the distribution's mean on the 1..10 scale; a personal network overrides
+        this to return the user's predicted rating instead.
+        """
+        features = self.forward_features(x)
+        probs = self.forward_head(features).float().softmax(dim=1)
+        mean, std = distribution_stats(probs)
+        return probs, mean, std, features
+
 
 def distribution_stats(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard deviation (1..10 scale) of score distributions of shape (N, 10).

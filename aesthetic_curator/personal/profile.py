@@ -1,0 +1,112 @@
+"""Profile files: one small file per user, holding only what is theirs.
+
+A profile holds the user's personal tensors (adapters, BatchNorm affine parameters, head,
+calibration), the PAM offsets model, and the identity (model id and sha256) of the generic
+network they belong to. It is written atomically (temporary file, fsync, rename), so a crash
+or a cancelled training never leaves a half-written profile, and the previous one stays until
+the new one is complete. It is read with ``torch.load(weights_only=True)``: a profile received
+from someone else can hold tensors and plain values, never code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from platformdirs import user_data_dir
+
+from ..models.weights import WeightsSpec
+
+FORMAT = "aesthetic-curator-profile"
+VERSION = 1
+ENV_VAR = "AESTHETIC_CURATOR_PROFILES"
+
+
+class ProfileError(RuntimeError):
+    """A profile file that cannot be used: damaged, unsafe, or made for another generic model."""
+
+
+@dataclass
+class Profile:
+    user: str
+    base_model_id: str
+    base_sha256: str
+    personal_state: dict[str, torch.Tensor] | None = None  # None until adapters are trained
+    pam_state: dict[str, Any] | None = None
+    n_ratings: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    updated: float = field(default_factory=time.time)
+
+    def to_file_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT, "version": VERSION, "user": self.user,
+            "base_model_id": self.base_model_id, "base_sha256": self.base_sha256,
+            "personal_state": self.personal_state, "pam_state": self.pam_state,
+            "n_ratings": int(self.n_ratings), "metrics": {k: float(v) for k, v in self.metrics.items()},
+            "updated": float(self.updated),
+        }
+
+
+def profiles_dir() -> Path:
+    """``$AESTHETIC_CURATOR_PROFILES`` or ``profiles/`` in the user data dir."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path(user_data_dir("aesthetic-curator", appauthor=False)) / "profiles"
+
+
+def profile_path(user: str, folder: Path | None = None) -> Path:
+    """A file name from the user's name: readable, and safe on every file system."""
+    slug = re.sub(r"[^\w.-]+", "_", user.strip(), flags=re.UNICODE).strip("._") or "user"
+    return (folder or profiles_dir()) / f"{slug}.profile.pt"
+
+
+def save_profile(profile: Profile, path: Path) -> None:
+    """Write atomically: a temporary file in the same folder, flushed to disk, then renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(profile.to_file_dict(), fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_profile(path: Path, base: WeightsSpec | None = None) -> Profile:
+    """Read a profile safely; refuse it with a clear message when it is damaged, is not a
+    profile, or belongs to another generic model than ``base``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProfileError(f"no profile at {path}")
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, pickle refusing a global, bad magic
+        raise ProfileError(f"profile {path} is damaged or unsafe and was not loaded: {exc}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise ProfileError(f"{path} is not an Aesthetic Curator profile")
+    if raw.get("version", 0) > VERSION:
+        raise ProfileError(f"profile {path} was written by a newer release (format {raw['version']})")
+    if base is not None and raw.get("base_sha256") != base.sha256:
+        raise ProfileError(
+            f"profile {path} was trained on generic model {raw.get('base_model_id')!r}, not on "
+            f"{base.model_id!r}: its adapters would not fit; retrain it on this model"
+        )
+    state = raw.get("personal_state")
+    if state is not None and not (isinstance(state, dict)
+                                  and all(isinstance(v, torch.Tensor) for v in state.values())):
+        raise ProfileError(f"profile {path} holds a malformed personal state")
+    return Profile(
+        user=str(raw["user"]), base_model_id=str(raw["base_model_id"]), base_sha256=str(raw["base_sha256"]),
+        personal_state=state, pam_state=raw.get("pam_state"), n_ratings=int(raw.get("n_ratings", 0)),
+        metrics=dict(raw.get("metrics", {})), updated=float(raw.get("updated", 0.0)),
+    )
