@@ -1,0 +1,1 @@
+"""Learning one person's taste: residual adapters, PAM offsets, Active-PAM, profiles."""

@@ -1,0 +1,242 @@
+"""Training one user's personal network from their star ratings.
+
+The recipe follows the seed thesis (sec. 5.3), with its evaluation flaw fixed:
+
+* target: the user's own rating, loss = MSE on ratings standardised by the user's spread;
+* trainable: adapters (Adam with weight decay 0.05, the thesis's best), BatchNorm affine
+  parameters, head and calibration (Adam, no weight decay); everything else frozen;
+* augmentation: the thesis's horizontal flip, rescaling and random cropping;
+* the epoch is chosen on a validation split of the user's *training* ratings (never on the
+  photos being evaluated), and the weights of that epoch are kept;
+* seeded: the same ratings and seed give the same profile on the same device.
+
+Progress goes to a plain callback after every epoch (on the training thread); a
+``threading.Event`` cancels between batches by raising :class:`TrainingCancelled`. Nothing is
+written here: the caller saves the result atomically, so a cancelled or crashed run leaves the
+previous profile untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..devices import resolve_device
+from ..models.base import AestheticNet
+from .adapters import PersonalNet, personal_state_dict
+
+logger = logging.getLogger(__name__)
+
+MIN_RATINGS = 5
+
+
+class TrainingCancelled(Exception):
+    """Raised out of :func:`train_personal` when its cancel event is set."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 16
+    lr: float = 1e-3
+    adapter_weight_decay: float = 0.05
+    val_fraction: float = 0.2
+    patience: int = 6
+    crop_min: float = 0.8  # random crops keep 80-100% of each side (rescale + crop augmentation)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """After each epoch. ``val_spearman`` is NaN when the validation split is too small."""
+
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    val_spearman: float
+    best_epoch: int
+    elapsed_s: float
+    eta_s: float
+
+
+@dataclass
+class TrainResult:
+    state: dict[str, torch.Tensor]
+    best_epoch: int
+    val_loss: float
+    val_spearman: float
+    n_train: int
+    n_val: int
+    seconds: float
+    device: str
+    history: list[TrainProgress] = field(default_factory=list)
+
+
+def fit_calibration(generic: np.ndarray, ratings: np.ndarray) -> tuple[float, float]:
+    """Initial (scale, shift) mapping a 1..10 generic score onto the user's rating scale.
+
+    Least squares, with the slope kept in [0, 4 sd_r / sd_g] (a user is not assumed to hate
+    what the crowd likes until the network learns it), and the plain mean when too few ratings
+    or no spread make a slope meaningless.
+    """
+    g = np.asarray(generic, np.float64)
+    r = np.asarray(ratings, np.float64)
+    if len(r) < 3 or g.std() < 1e-6 or r.std() < 1e-6:
+        return 0.0, float(r.mean())
+    slope = float(np.cov(g, r, bias=True)[0, 1] / g.var())
+    slope = min(max(slope, 0.0), 4.0 * r.std() / g.std())
+    return slope, float(r.mean() - slope * g.mean())
+
+
+def _augment(im: np.ndarray, size: int, rng: np.random.Generator, crop_min: float) -> np.ndarray:
+    h, w = im.shape[:2]
+    ch = max(1, round(h * rng.uniform(crop_min, 1.0)))
+    cw = max(1, round(w * rng.uniform(crop_min, 1.0)))
+    top = int(rng.integers(0, h - ch + 1))
+    left = int(rng.integers(0, w - cw + 1))
+    crop = Image.fromarray(im[top:top + ch, left:left + cw])
+    out = np.asarray(crop.resize((size, size), Image.Resampling.NEAREST))
+    return out[:, ::-1] if rng.random() < 0.5 else out
+
+
+def _plain(im: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(im).resize((size, size), Image.Resampling.NEAREST))
+
+
+def _batch(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    x = torch.from_numpy(np.ascontiguousarray(np.stack(arrays))).permute(0, 3, 1, 2)
+    return x.to(device).float().div_(255.0)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    if len(a) < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return float("nan")
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b)[0])
+
+
+def split_validation(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, validation indices). At least 2 validation photos once there are 5
+    ratings; none below that (then every epoch is kept, the last one wins)."""
+    order = rng.permutation(n)
+    n_val = 0 if n < MIN_RATINGS else max(2, round(n * fraction))
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def train_personal(
+    base: AestheticNet,
+    images: Sequence[np.ndarray],
+    ratings: Sequence[float],
+    *,
+    generic_scores: Sequence[float] | None = None,
+    config: TrainConfig = TrainConfig(),
+    device: str | None = None,
+    progress: Callable[[TrainProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainResult:
+    """Train a personal network for one user; return its personal state (nothing is saved).
+
+    ``images``: decoded RGB photos, uint8 HWC, ideally at about twice the network size or
+    more (``imaging.load_photo(path, min_size=2 * input_size)``). ``ratings``: 1..5 stars.
+    ``generic_scores``: the base model's scores of those photos, to initialise the calibration
+    (computed here when not given).
+    """
+    if len(images) != len(ratings):
+        raise ValueError("one rating per image")
+    if len(ratings) < MIN_RATINGS:
+        raise ValueError(f"training needs at least {MIN_RATINGS} ratings, got {len(ratings)}")
+    cancel = cancel or threading.Event()
+    dev = resolve_device(device)
+    rng = np.random.default_rng(config.seed)
+    r = np.asarray(ratings, np.float32)
+    size = base.input_size
+    start = time.monotonic()
+
+    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        torch.manual_seed(config.seed)
+        model = PersonalNet(base).to(dev)
+        plain = [_plain(im, size) for im in images]
+        if generic_scores is None:  # untrained, the personal network is the generic one
+            model.eval()
+            with torch.inference_mode():
+                generic_scores = torch.cat([
+                    model.predict(_batch(plain[i:i + 32], dev))[1].cpu() for i in range(0, len(plain), 32)
+                ]).numpy()
+        train_idx, val_idx = split_validation(len(r), config.val_fraction, rng)
+        scale, shift = fit_calibration(np.asarray(generic_scores)[train_idx], r[train_idx])
+        with torch.no_grad():
+            model.scale.fill_(scale)
+            model.shift.fill_(shift)
+        spread = max(float(r[train_idx].std()), 0.5)  # standardise; a floor for one-note raters
+
+        adapter_ids = {id(p) for p in model.adapter_parameters()}
+        others = [p for p in model.personal_parameters() if id(p) not in adapter_ids]
+        optimiser = torch.optim.Adam([
+            {"params": model.adapter_parameters(), "weight_decay": config.adapter_weight_decay},
+            {"params": others, "weight_decay": 0.0},
+        ], lr=config.lr)
+        # No channels-last here: on torch 2.14.1's CPU build its backward pass through this network
+        # corrupts the heap (segfaults at batch 16). Inference in channels-last is unaffected.
+
+        def validate() -> tuple[float, float]:
+            if len(val_idx) == 0:
+                return float("nan"), float("nan")
+            model.eval()
+            with torch.inference_mode():
+                pred = model.predict(_batch([plain[i] for i in val_idx], dev))[1].cpu().numpy()
+            loss = float(np.mean(((pred - r[val_idx]) / spread) ** 2))
+            return loss, _spearman(pred, r[val_idx])
+
+        # Epoch 0, the calibrated generic model, is a candidate too: training must beat it.
+        best_loss, best_spearman = validate()
+        best_epoch, best_state = 0, personal_state_dict(model)
+        if math.isnan(best_loss):
+            best_loss = math.inf
+        history: list[TrainProgress] = []
+        stale = 0
+        target = torch.from_numpy(r).to(dev)
+        for epoch in range(1, config.epochs + 1):
+            model.train()
+            order = rng.permutation(train_idx)
+            losses = []
+            for b in range(0, len(order), config.batch_size):
+                if cancel.is_set():
+                    raise TrainingCancelled
+                idx = order[b:b + config.batch_size]
+                x = _batch([_augment(images[i], size, rng, config.crop_min) for i in idx], dev)
+                pred = model.predict(x)[1]
+                loss = (((pred - target[idx]) / spread) ** 2).mean()
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                losses.append(loss.item() * len(idx))
+            val_loss, val_rho = validate()
+            improved = math.isnan(val_loss) or val_loss < best_loss
+            if improved:
+                best_loss, best_epoch, best_spearman = val_loss, epoch, val_rho
+                best_state = personal_state_dict(model)
+                stale = 0
+            else:
+                stale += 1
+            elapsed = time.monotonic() - start
+            step = TrainProgress(epoch, config.epochs, sum(losses) / len(train_idx), val_loss, val_rho, best_epoch,
+                                 elapsed, elapsed / epoch * (config.epochs - epoch))
+            history.append(step)
+            logger.info("epoch %d/%d loss %.4f val %.4f rho %.3f", epoch, config.epochs, step.train_loss,
+                        val_loss, val_rho)
+            if progress is not None:
+                progress(step)
+            if stale >= config.patience:
+                break
+    return TrainResult(best_state, best_epoch, best_loss, best_spearman, len(train_idx), len(val_idx),
+                       time.monotonic() - start, str(dev), history)
