@@ -223,6 +223,17 @@ class Catalog:
             ).fetchall()
         )
 
+    def photo_ids(self, content_hashes: Iterable[str]) -> dict[str, int]:
+        """content hash -> photo id, for the hashes the catalog knows."""
+        hashes = list(set(content_hashes))
+        out: dict[str, int] = {}
+        for start in range(0, len(hashes), 900):
+            chunk = hashes[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            out.update(self._db.execute(
+                f"SELECT content_hash, id FROM photos WHERE content_hash IN ({marks})", chunk).fetchall())
+        return out
+
     def known_bad(self, paths: Iterable[str]) -> dict[str, tuple[int, int, str]]:
         paths = list(paths)
         out: dict[str, tuple[int, int, str]] = {}

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,23 +73,19 @@ def _result_dict(s: PhotoScore, roots: Sequence[Path]) -> dict:
     }
 
 
-def _print_table(rows: list[PhotoScore], roots: Sequence[Path], out) -> None:
+def _print_table(rows: list[PhotoScore], roots: Sequence[Path], out, personal: dict[str, float] | None = None
+                 ) -> None:
     names = [_relative(s.path, roots) for s in rows]
-    out.write(f"{'rank':>4}  {'score':>5}  {'spread':>6}  photo\n")
+    mine = f"  {'yours':>5}" if personal is not None else ""
+    out.write(f"{'rank':>4}  {'score':>5}  {'spread':>6}{mine}  photo\n")
     for rank, (s, name) in enumerate(zip(rows, names, strict=True), 1):
-        out.write(f"{rank:>4}  {s.mean:5.2f}  {s.std:6.2f}  {name}\n")
+        mine = f"  {personal[str(s.path)]:5.2f}" if personal is not None else ""
+        out.write(f"{rank:>4}  {s.mean:5.2f}  {s.std:6.2f}{mine}  {name}\n")
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def _scan(args: argparse.Namespace, catalog: Catalog, roots: list[Path], bar: ProgressBar) -> ScanReport:
+    """The generic scan every album command starts with (answered from the catalog when it can)."""
     from .scoring import Scorer, score_album
-
-    roots = [Path(os.path.abspath(p)) for p in args.album]
-    for root in roots:
-        if not root.exists():
-            print(f"error: {root} does not exist", file=sys.stderr)
-            return 2
-    cancel = threading.Event()
-    bar = ProgressBar(enabled=not args.quiet)
 
     def factory() -> Scorer:
         return Scorer.generic(args.model, args.checkpoint, device=args.device, batch_size=args.batch_size)
@@ -98,41 +93,187 @@ def cmd_score(args: argparse.Namespace) -> int:
     scorer: Scorer | None = None
     if args.model != "nima-mobilenet" or args.checkpoint is not None:
         scorer = factory()  # custom checkpoints: the id depends on the file, so build it now
+    return score_album(roots, catalog, scorer=scorer or factory, progress=bar, decode_workers=args.workers)
+
+
+def _roots(args: argparse.Namespace) -> list[Path] | None:
+    roots = [Path(os.path.abspath(p)) for p in args.album]
+    for root in roots:
+        if not root.exists():
+            print(f"error: {root} does not exist", file=sys.stderr)
+            return None
+    return roots
+
+
+def _print_skipped(skipped) -> None:
+    if skipped:
+        print(f"\nskipped {len(skipped)} file(s):", file=sys.stderr)
+        for k in sorted(skipped, key=lambda k: str(k.path)):
+            print(f"  {k.path}: {k.reason}", file=sys.stderr)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    roots = _roots(args)
+    if roots is None:
+        return 2
+    bar = ProgressBar(enabled=not args.quiet)
+    personal: dict[str, float] | None = None
+    source = None
     with Catalog(args.catalog) as catalog:
         try:
-            report: ScanReport = score_album(
-                roots, catalog, scorer=scorer or factory, progress=bar,
-                cancel=cancel, decode_workers=args.workers,
-            )
+            report = _scan(args, catalog, roots, bar)
+            if args.user:
+                from .personal.service import personal_scores
+
+                mine = personal_scores(catalog, args.user, report, device=args.device,
+                                       progress=ProgressBar(enabled=not args.quiet))
+                source = mine.source
+                if source is None:
+                    print(f"note: {args.user} has no ratings yet, so no personal score "
+                          f"(rate photos with 'aesthetic-curator rate')", file=sys.stderr)
+                else:
+                    personal = {str(s.path): float(v) for s, v in zip(report.scores, mine.scores, strict=True)}
+                    report.skipped.extend(mine.skipped)
         except KeyboardInterrupt:
             print("\ninterrupted: photos scored so far are kept in the catalog", file=sys.stderr)
             return 130
     rows = report.sorted_scores()
+    if personal is not None:  # a user asking for their own scores wants them to lead
+        rows.sort(key=lambda s: (-personal[str(s.path)], -s.mean, str(s.path)))
     if args.top:
         rows = rows[: args.top]
     out = sys.stdout
     if args.json:
-        json.dump({
-            "model": rows[0].model_id if rows else None,
-            "results": [_result_dict(s, roots) for s in rows],
-            "skipped": [{"path": str(k.path), "reason": k.reason} for k in report.skipped],
-        }, out, indent=2)
+        results = []
+        for s in rows:
+            item = _result_dict(s, roots)
+            if personal is not None:
+                item["personal"] = round(personal[str(s.path)], 4)
+            results.append(item)
+        doc = {"model": rows[0].model_id if rows else None, "results": results,
+               "skipped": [{"path": str(k.path), "reason": k.reason} for k in report.skipped]}
+        if args.user:
+            doc["user"] = args.user
+            doc["personal_source"] = source
+        json.dump(doc, out, indent=2)
         out.write("\n")
     elif args.csv:
         writer = csv.writer(out)
-        writer.writerow(["rank", "path", "mean", "std", *[f"p{i}" for i in range(1, 11)], "model"])
+        extra = ["personal"] if personal is not None else []
+        writer.writerow(["rank", "path", "mean", "std", *extra, *[f"p{i}" for i in range(1, 11)], "model"])
         for rank, s in enumerate(rows, 1):
-            writer.writerow([rank, str(s.path), f"{s.mean:.4f}", f"{s.std:.4f}",
+            mine = [f"{personal[str(s.path)]:.4f}"] if personal is not None else []
+            writer.writerow([rank, str(s.path), f"{s.mean:.4f}", f"{s.std:.4f}", *mine,
                              *[f"{v:.5f}" for v in s.distribution], s.model_id])
     else:
-        _print_table(rows, roots, out)
-    if report.skipped:
-        print(f"\nskipped {len(report.skipped)} file(s):", file=sys.stderr)
-        for k in sorted(report.skipped, key=lambda k: str(k.path)):
-            print(f"  {k.path}: {k.reason}", file=sys.stderr)
+        if personal is not None:
+            print(f"personal scores of {args.user} ({'trained adapters' if source == 'adapters' else 'PAM offsets'}"
+                  f"), in stars", file=sys.stderr)
+        _print_table(rows, roots, out, personal)
+    _print_skipped(report.skipped)
     if not report.scores:
         print("error: no photo could be scored", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    from .personal.service import parse_stars, rate_files, read_ratings_csv
+
+    items: list[tuple[Path, float | None]] = []
+    problems: list[str] = []
+    if args.csv_file is not None:
+        rows, problems = read_ratings_csv(args.csv_file)
+        items.extend(rows)
+    if args.stars is not None:
+        if not args.photos:
+            print("error: name the photo(s) to give these stars", file=sys.stderr)
+            return 2
+        stars = parse_stars(args.stars)
+        items.extend((Path(os.path.abspath(p)), stars) for p in args.photos)
+    if not items and not problems:
+        print("error: nothing to rate: give STARS PHOTO... or --csv FILE", file=sys.stderr)
+        return 2
+    with Catalog(args.catalog) as catalog:
+        done, skipped = rate_files(catalog, args.user, items)
+        total = len(catalog.ratings(args.user))
+    for line in problems:
+        print(f"  {line}", file=sys.stderr)
+    _print_skipped(skipped)
+    print(f"{len(done)} rating(s) recorded for {args.user}; {total} in all", file=sys.stderr)
+    return 0 if done or not items else 1
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from .personal.service import suggest_photos
+
+    roots = _roots(args)
+    if roots is None:
+        return 2
+    with Catalog(args.catalog) as catalog:
+        report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
+        picks = suggest_photos(catalog, args.user, report, args.n, method=args.method, seed=args.seed)
+        n_rated = len(catalog.ratings(args.user))
+    if args.json:
+        json.dump({"user": args.user, "method": args.method, "ratings_so_far": n_rated,
+                   "suggestions": [str(s.path) for s in picks]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for s in picks:
+            print(s.path)
+        print(f"{len(picks)} photo(s) to rate next for {args.user} ({n_rated} rated so far); rate them with "
+              f"'aesthetic-curator rate --user {args.user} STARS PHOTO...'", file=sys.stderr)
+    _print_skipped(report.skipped)
+    return 0 if picks else 1
+
+
+class TrainingBar:
+    """Progress of personal training on stderr: decoding, then one line per epoch."""
+
+    def __init__(self, enabled: bool = True, stream=sys.stderr):
+        self.enabled = enabled
+        self.stream = stream
+
+    def __call__(self, p) -> None:
+        from .personal.service import Preparing
+
+        if not self.enabled:
+            return
+        if isinstance(p, Preparing):
+            if p.done == p.total or self.stream.isatty():
+                end = "\n" if p.done == p.total else ""
+                self.stream.write(f"\rreading rated photos {p.done}/{p.total}{end}")
+        else:
+            width = 20
+            filled = int(width * p.epoch / p.epochs)
+            rho = "  n/a" if p.val_spearman != p.val_spearman else f"{p.val_spearman:5.2f}"
+            self.stream.write(f"[{'#' * filled}{'-' * (width - filled)}] epoch {p.epoch:>2}/{p.epochs}  "
+                              f"loss {p.train_loss:.3f}  val loss {p.val_loss:.3f}  val Spearman {rho}  "
+                              f"best epoch {p.best_epoch}  ETA {p.eta_s:.0f}s\n")
+        self.stream.flush()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .personal.service import NotEnoughRatings, train_user
+    from .personal.training import TrainConfig, TrainingCancelled
+
+    config = TrainConfig(epochs=args.epochs, seed=args.seed)
+    with Catalog(args.catalog) as catalog:
+        try:
+            outcome = train_user(catalog, args.user, config=config, device=args.device,
+                                 progress=TrainingBar(enabled=not args.quiet))
+        except NotEnoughRatings as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except (KeyboardInterrupt, TrainingCancelled):
+            print("\ninterrupted: the previous profile (if any) is unchanged", file=sys.stderr)
+            return 130
+    r = outcome.result
+    _print_skipped(outcome.skipped)
+    rho = "n/a" if r.val_spearman != r.val_spearman else f"{r.val_spearman:.3f}"
+    print(f"trained {args.user} on {outcome.n_ratings} ratings in {outcome.seconds:.0f}s on {r.device}: "
+          f"kept epoch {r.best_epoch} (validation Spearman {rho} on {r.n_val} held-out ratings)\n"
+          f"profile: {outcome.path}", file=sys.stderr)
     return 0
 
 
@@ -152,10 +293,49 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Score every photo under ALBUM with the generic aesthetic model. "
                                    "Results are cached in the catalog: unchanged photos are not re-scored.")
     p.add_argument("album", nargs="+", help="album folder(s) or photo file(s)")
+    p.add_argument("--user", default=None, help="add this user's personal score (and sort by it)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print results as JSON")
     fmt.add_argument("--csv", action="store_true", help="print results as CSV")
     p.add_argument("--top", type=int, default=None, metavar="N", help="only the N best photos")
+    _scan_options(p)
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("rate", help="record your star ratings of photos",
+                       description="Record USER's ratings (1-5 stars; 0 clears). Ratings follow the photo's "
+                                   "content, so they survive moves and renames.")
+    p.add_argument("--user", required=True)
+    p.add_argument("stars", nargs="?", help="1 to 5 stars, 0 to clear")
+    p.add_argument("photos", nargs="*", help="the photo file(s) to give these stars")
+    p.add_argument("--csv", dest="csv_file", type=Path, default=None, metavar="FILE",
+                   help="import 'path,rating' rows (relative paths are relative to the CSV)")
+    p.set_defaults(func=cmd_rate)
+
+    p = sub.add_parser("suggest", help="the photos to rate next (Active-PAM)",
+                       description="Suggest the photos of ALBUM that teach the personal model the most "
+                                   "(Active-PAM, Ren et al. 2017).")
+    p.add_argument("album", nargs="+", help="album folder(s)")
+    p.add_argument("--user", required=True)
+    p.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    p.add_argument("--method", default="active-pam", choices=["active-pam", "diversity", "random"])
+    p.add_argument("--seed", type=int, default=None, help="seed of the random starts (reproducible output)")
+    p.add_argument("--json", action="store_true")
+    _scan_options(p)
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("train", help="learn your taste from your ratings",
+                       description="Train USER's personal model (residual adapters and PAM offsets) from all "
+                                   "their ratings. The profile is replaced only when training completes.")
+    p.add_argument("--user", required=True)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=cmd_train)
+    return parser
+
+
+def _scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="nima-mobilenet", choices=["nima-mobilenet", "resnet18"],
                    help="generic model architecture (default: the shipped NIMA MobileNet)")
     p.add_argument("--checkpoint", type=Path, default=None,
@@ -164,8 +344,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--workers", type=int, default=None, help="decode threads (default: up to 4)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_score)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,8 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as exc:
         from .models.weights import WeightsError
+        from .personal.profile import ProfileError
 
-        if isinstance(exc, (WeightsError, ValueError)):
+        if isinstance(exc, (WeightsError, ValueError, ProfileError)):
             print(f"error: {exc}", file=sys.stderr)
             return 2
         raise

@@ -36,3 +36,7 @@ class CorruptImageError(PhotoError):
 
 class ImageTooLargeError(PhotoError):
     """Dimensions beyond the decompression-bomb guard: decoding could exhaust memory."""
+
+
+class ProfileError(RuntimeError):
+    """A profile file that cannot be used: damaged, unsafe, or made for another generic model."""

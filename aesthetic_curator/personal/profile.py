@@ -21,15 +21,24 @@ from typing import Any
 import torch
 from platformdirs import user_data_dir
 
+from ..errors import ProfileError
 from ..models.weights import WeightsSpec
 
 FORMAT = "aesthetic-curator-profile"
 VERSION = 1
 ENV_VAR = "AESTHETIC_CURATOR_PROFILES"
 
-
-class ProfileError(RuntimeError):
-    """A profile file that cannot be used: damaged, unsafe, or made for another generic model."""
+__all__ = [
+    "ENV_VAR",
+    "FORMAT",
+    "VERSION",
+    "Profile",
+    "ProfileError",
+    "load_profile",
+    "profile_path",
+    "profiles_dir",
+    "save_profile",
+]
 
 
 @dataclass

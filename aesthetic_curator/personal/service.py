@@ -1,0 +1,397 @@
+"""One user's taste, end to end: record ratings, suggest what to rate, train, score an album.
+
+These are the functions the CLI and the GUI share. Each runs on the caller's thread (the GUI calls
+them from workers), takes an open :class:`~aesthetic_curator.catalog.Catalog`, reports through plain
+callbacks and stops on a ``threading.Event``. Nothing here knows about Qt.
+
+Where a personal score comes from, in order of preference:
+
+1. **adapters**: the user's trained personal network (a profile file with a personal state). Its
+   scores need one inference pass over the album and are cached in the catalog under a model id
+   that includes the profile's hash, so a retrained profile never reuses stale scores.
+2. **PAM offsets**: from the first rating on, fitted in milliseconds on the generic features
+   already in the catalog; no inference at all.
+3. none: with no rating the user has no personal score, only the generic one.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..catalog import Catalog
+from ..errors import PhotoError
+from ..imaging import is_photo_name, load_photo
+from ..models.weights import NIMA_MOBILENET_AVA, WeightsSpec, sha256_of
+from ..scoring import PhotoScore, ProgressCallback, ScanReport, SkippedFile, score_album
+from .profile import Profile, ProfileError, load_profile, profile_path, save_profile
+
+logger = logging.getLogger(__name__)
+
+STARS = (1, 5)
+SUGGEST_METHODS = ("active-pam", "diversity", "random")
+
+
+class NotEnoughRatings(ValueError):
+    """Training asked for with fewer ratings than it needs."""
+
+
+# -- ratings ----------------------------------------------------------------------------------------
+def parse_stars(text: str) -> float | None:
+    """A rating as a user types it: ``1``..``5`` stars; ``0``, ``-`` or empty clears it."""
+    text = text.strip()
+    if text in ("", "0", "-"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a rating (1 to 5 stars, 0 to clear)") from None
+    if not STARS[0] <= value <= STARS[1]:
+        raise ValueError(f"{text!r} is not a rating (1 to 5 stars, 0 to clear)")
+    return value
+
+
+def read_ratings_csv(path: Path) -> tuple[list[tuple[Path, float | None]], list[str]]:
+    """Rows of ``path,rating`` (a header row is allowed); relative paths are relative to the CSV's
+    folder. Returns the good rows, and a message for each row that is not one."""
+    path = Path(path)
+    rows: list[tuple[Path, float | None]] = []
+    problems: list[str] = []
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        for line_no, row in enumerate(csv.reader(fh), start=1):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if len(row) < 2:
+                problems.append(f"{path}:{line_no}: expected 'path,rating', got {','.join(row)!r}")
+                continue
+            try:
+                stars = parse_stars(row[1])
+            except ValueError as exc:
+                if line_no == 1:  # a header such as "path,rating"
+                    continue
+                problems.append(f"{path}:{line_no}: {exc}")
+                continue
+            photo = Path(row[0].strip()).expanduser()
+            rows.append((photo if photo.is_absolute() else path.parent / photo, stars))
+    return rows, problems
+
+
+def rate_files(catalog: Catalog, user: str, items: Sequence[tuple[Path, float | None]]
+               ) -> tuple[list[tuple[Path, int]], list[SkippedFile]]:
+    """Record ``user``'s stars for files (``None`` clears), in one transaction.
+
+    A photo is identified by its content, so a rating follows the photo when it is moved or
+    copied. Files that cannot be read are skipped with the reason; the rest are rated.
+    """
+    done: list[tuple[Path, int]] = []
+    skipped: list[SkippedFile] = []
+    updates: list[tuple[int, float | None]] = []
+    for path, stars in items:
+        if stars is not None and not STARS[0] <= stars <= STARS[1]:
+            skipped.append(SkippedFile(Path(path), f"a rating is 1 to 5 stars, not {stars}"))
+            continue
+        if not is_photo_name(Path(path)):
+            skipped.append(SkippedFile(Path(path), "not a photo file type"))
+            continue
+        try:
+            photo_id = catalog.photo_id_for_file(path)
+        except (OSError, PhotoError) as exc:
+            skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
+            continue
+        done.append((Path(path), photo_id))
+        updates.append((photo_id, stars))
+    catalog.set_ratings(user, updates)
+    return done, skipped
+
+
+@dataclass
+class RatedPhotos:
+    """A user's rated photos with what the generic model says of them (rows aligned)."""
+
+    photo_ids: list[int]
+    ratings: np.ndarray
+    generic: np.ndarray
+    features: np.ndarray
+    paths: list[Path]
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.photo_ids)
+
+
+def rated_photos(catalog: Catalog, user: str, *, spec: WeightsSpec = NIMA_MOBILENET_AVA,
+                 scorer=None) -> RatedPhotos:
+    """Every photo ``user`` rated that can still be found, with its generic score and features.
+
+    Rated photos the generic model has not scored yet (rated from the command line before any
+    scan) are scored now. Photos whose every known path is gone are skipped with a reason.
+    """
+    ratings = catalog.ratings(user)
+    paths = catalog.paths_of(ratings)
+    located: dict[int, Path] = {}
+    skipped: list[SkippedFile] = []
+    for pid in sorted(ratings):
+        existing = [Path(p) for p in paths.get(pid, []) if Path(p).is_file()]
+        if existing:
+            located[pid] = existing[0]
+        else:
+            where = paths.get(pid, ["(no known path)"])[0]
+            skipped.append(SkippedFile(Path(where), "rated photo not found at any known path"))
+    stored = catalog.scores_for(located, spec.model_id)
+    missing = [located[pid] for pid in located if pid not in stored]
+    if missing:
+        report = score_album(missing, catalog, scorer=scorer, spec=spec)
+        skipped.extend(report.skipped)
+        stored = catalog.scores_for(located, spec.model_id)
+    ids = [pid for pid in located if pid in stored]
+    dim = next(iter(stored.values())).features.size if stored else 0
+    return RatedPhotos(
+        photo_ids=ids,
+        ratings=np.array([ratings[i] for i in ids], np.float64),
+        generic=np.array([stored[i].mean for i in ids], np.float64),
+        features=np.stack([stored[i].features for i in ids]) if ids else np.zeros((0, dim), np.float32),
+        paths=[located[i] for i in ids],
+        skipped=skipped,
+    )
+
+
+def album_photo_ids(catalog: Catalog, album: ScanReport) -> list[int]:
+    """The catalog's photo id of each scored photo of a scan, in the scan's order."""
+    ids = catalog.photo_ids(s.content_hash for s in album.scores)
+    return [ids[s.content_hash] for s in album.scores]
+
+
+# -- suggestions ------------------------------------------------------------------------------------
+def suggest_photos(catalog: Catalog, user: str, album: ScanReport, n: int = 10, *,
+                   method: str = "active-pam", seed: int | None = None) -> list[PhotoScore]:
+    """The ``n`` photos of the album ``user`` should rate next, best first (Active-PAM by default).
+
+    Ratings the user gave anywhere count: a photo rated in another album still tells us about
+    their taste, and one rated here is never suggested again.
+    """
+    from .active import suggest
+
+    if method not in SUGGEST_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {', '.join(SUGGEST_METHODS)}")
+    if not album.scores:
+        return []
+    ids = album_photo_ids(catalog, album)
+    ratings = catalog.ratings(user)
+    index = {pid: i for i, pid in enumerate(ids)}
+    rated = [index[pid] for pid in ratings if pid in index]
+    features = np.stack([s.features for s in album.scores])
+    generic = np.array([s.mean for s in album.scores], np.float64)
+    # Rated photos outside this album join the fit as extra rows (they cannot be suggested).
+    outside = rated_photos_outside(catalog, ratings, set(ids), album.scores[0].model_id)
+    if outside:
+        extra_f = np.stack([f for _, f, _ in outside])
+        features = np.concatenate([features, extra_f])
+        generic = np.concatenate([generic, [g for _, _, g in outside]])
+        rated += list(range(len(ids), len(ids) + len(outside)))
+    stars = [ratings[ids[i]] if i < len(ids) else outside[i - len(ids)][0] for i in rated]
+    rng = np.random.default_rng(seed)
+    picks = suggest(features, generic, rated, stars, n, method=method, rng=rng,
+                    exclude=range(len(ids), len(features)))
+    return [album.scores[i] for i in picks]
+
+
+def rated_photos_outside(catalog: Catalog, ratings: dict[int, float], inside: set[int], model_id: str
+                         ) -> list[tuple[float, np.ndarray, float]]:
+    """(stars, features, generic) of rated photos that are not in ``inside`` but have scores."""
+    others = [pid for pid in ratings if pid not in inside]
+    stored = catalog.scores_for(others, model_id)
+    return [(ratings[pid], stored[pid].features, stored[pid].mean) for pid in others if pid in stored]
+
+
+# -- training ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Preparing:
+    """Progress while the rated photos are decoded, before the first epoch."""
+
+    done: int
+    total: int
+
+
+@dataclass
+class TrainOutcome:
+    profile: Profile
+    path: Path
+    n_ratings: int
+    seconds: float
+    result: object  # training.TrainResult
+    skipped: list[SkippedFile]
+
+
+def load_user_profile(user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA, folder: Path | None = None
+                      ) -> Profile | None:
+    """The user's profile, or None when they have none yet. A damaged profile or one for another
+    generic model raises :class:`ProfileError` with the reason."""
+    path = profile_path(user, folder)
+    if not path.exists():
+        return None
+    return load_profile(path, spec)
+
+
+def _training_image(path: Path, size: int) -> np.ndarray:
+    """Decoded for training: at least twice the network size (so random crops still hold detail
+    the network sees), at most about four times (memory: 1,000 ratings stay under 2 GB)."""
+    im = load_photo(path, min_size=2 * size)
+    factor = min(im.size) // (2 * size)
+    if factor >= 2:
+        im = im.reduce(factor)
+    return np.asarray(im.convert("RGB"))
+
+
+def train_user(
+    catalog: Catalog,
+    user: str,
+    *,
+    base=None,
+    spec: WeightsSpec = NIMA_MOBILENET_AVA,
+    config=None,
+    device: str | None = None,
+    progress: Callable[[object], None] | None = None,
+    cancel: threading.Event | None = None,
+    folder: Path | None = None,
+) -> TrainOutcome:
+    """Train ``user``'s adapters and PAM offsets from all their ratings; save the profile.
+
+    ``base``: the generic network (default: the one ``spec`` names, loaded here). ``progress``
+    gets :class:`Preparing` while photos are decoded, then ``training.TrainProgress`` after each
+    epoch. A cancel raises ``training.TrainingCancelled`` and, like any failure, leaves the
+    previous profile as it was: the new one is written (atomically) only at the very end.
+    """
+    from .pam import fit_pam
+    from .training import MIN_RATINGS, TrainConfig, TrainingCancelled, train_personal
+
+    start = time.monotonic()
+    cancel = cancel or threading.Event()
+    config = config or TrainConfig()
+    if base is None:
+        from ..models import load_generic
+
+        base, loaded = load_generic()
+        if loaded.sha256 != spec.sha256:
+            raise ValueError(f"no built-in network for {spec.model_id}; pass base=")
+    rated = rated_photos(catalog, user, spec=spec)
+    if len(rated) < MIN_RATINGS:
+        raise NotEnoughRatings(
+            f"{user} has {len(rated)} usable rating(s); training needs at least {MIN_RATINGS} "
+            f"(personal scores from PAM offsets work from the first rating)")
+    images, keep = [], []
+    skipped = list(rated.skipped)
+    for i, path in enumerate(rated.paths):
+        if cancel.is_set():
+            raise TrainingCancelled
+        try:
+            images.append(_training_image(path, spec.input_size))
+            keep.append(i)
+        except (OSError, PhotoError) as exc:
+            skipped.append(SkippedFile(path, str(exc)))
+        if progress is not None:
+            progress(Preparing(i + 1, len(rated)))
+    if len(keep) < MIN_RATINGS:
+        raise NotEnoughRatings(f"only {len(keep)} rated photo(s) could be read; training needs {MIN_RATINGS}")
+    ratings = rated.ratings[keep]
+    result = train_personal(base, images, ratings, generic_scores=rated.generic[keep], config=config,
+                            device=device, progress=progress, cancel=cancel)
+    pam = fit_pam(rated.features, rated.generic, rated.ratings)
+    if cancel.is_set():
+        raise TrainingCancelled
+    profile = Profile(
+        user=user, base_model_id=spec.model_id, base_sha256=spec.sha256, personal_state=result.state,
+        pam_state=pam.to_state(), n_ratings=len(ratings),
+        metrics={"val_spearman": result.val_spearman, "val_loss": result.val_loss,
+                 "best_epoch": result.best_epoch, "n_val": result.n_val, "seconds": result.seconds},
+    )
+    path = profile_path(user, folder)
+    save_profile(profile, path)
+    return TrainOutcome(profile, path, len(ratings), time.monotonic() - start, result, skipped)
+
+
+# -- personal scores --------------------------------------------------------------------------------
+@dataclass
+class PersonalScores:
+    """Personal scores (predicted stars) aligned with ``album.scores``; ``source`` says how they were
+    made: ``"adapters"``, ``"pam"``, or ``None`` when the user has no ratings yet (then empty)."""
+
+    source: str | None
+    scores: np.ndarray
+    n_ratings: int
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def personal_spec(profile_file: Path, base: WeightsSpec) -> WeightsSpec:
+    """The identity of one profile's scores: changes whenever the profile file does."""
+    return WeightsSpec(name=f"personal-{profile_file.name.removesuffix('.profile.pt')}", filename=str(profile_file),
+                       sha256=sha256_of(profile_file), input_size=base.input_size, resample=base.resample)
+
+
+def personal_scores(
+    catalog: Catalog,
+    user: str,
+    album: ScanReport,
+    *,
+    spec: WeightsSpec = NIMA_MOBILENET_AVA,
+    base=None,
+    device: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    folder: Path | None = None,
+    use_adapters: bool = True,
+) -> PersonalScores:
+    """``user``'s predicted stars for every scored photo of ``album`` (see the module docstring)."""
+    ratings = catalog.ratings(user)
+    if not album.scores:
+        return PersonalScores(None, np.zeros(0), len(ratings))
+    path = profile_path(user, folder)
+    profile = load_profile(path, spec) if use_adapters and path.exists() else None
+    if profile is not None and profile.personal_state is not None:
+        pspec = personal_spec(path, spec)
+
+        def make_scorer():
+            from ..models import load_generic
+            from ..scoring import Scorer
+            from .adapters import PersonalNet, load_personal_state
+
+            net = base if base is not None else load_generic()[0]
+            model = PersonalNet(net)
+            load_personal_state(model, profile.personal_state)
+            return Scorer(model, pspec, device=device)
+
+        report = score_album([s.path for s in album.scores], catalog, scorer=make_scorer, spec=pspec,
+                             progress=progress, cancel=cancel)
+        by_hash = {s.content_hash: s.mean for s in report.scores}
+        scores = np.array([by_hash.get(s.content_hash, np.nan) for s in album.scores])
+        return PersonalScores("adapters", scores, len(ratings), report.skipped)
+    if not ratings:
+        return PersonalScores(None, np.zeros(0), 0)
+    from .pam import fit_pam
+
+    ids = album_photo_ids(catalog, album)
+    features = np.stack([s.features for s in album.scores])
+    generic = np.array([s.mean for s in album.scores], np.float64)
+    index = {pid: i for i, pid in enumerate(ids)}
+    inside = [pid for pid in ratings if pid in index]
+    outside = rated_photos_outside(catalog, ratings, set(ids), album.scores[0].model_id)
+    rf = [features[index[pid]] for pid in inside] + [f for _, f, _ in outside]
+    rg = [generic[index[pid]] for pid in inside] + [g for _, _, g in outside]
+    rs = [ratings[pid] for pid in inside] + [s for s, _, _ in outside]
+    if not rs:
+        return PersonalScores(None, np.zeros(0), 0)
+    pam = fit_pam(np.stack(rf), np.array(rg), np.array(rs), album_features=features, album_generic=generic)
+    return PersonalScores("pam", pam.predict(features, generic), len(rs))
+
+
+__all__ = [
+    "NotEnoughRatings", "PersonalScores", "Preparing", "ProfileError", "RatedPhotos", "TrainOutcome",
+    "album_photo_ids", "load_user_profile", "parse_stars", "personal_scores", "personal_spec", "rate_files",
+    "rated_photos", "read_ratings_csv", "suggest_photos", "train_user",
+]
