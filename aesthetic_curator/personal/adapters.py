@@ -62,7 +62,9 @@ class PersonalNet(AestheticNet):
 
     def __init__(self, base: AestheticNet):
         super().__init__()
-        self.net = copy.deepcopy(base).eval()
+        # Contiguous weights whatever the base's layout (a Scorer makes it channels-last): training
+        # in channels-last is what torch 2.14's CPU backward handles badly (see training.py).
+        self.net = copy.deepcopy(base).eval().to(memory_format=torch.contiguous_format)
         self.input_size = base.input_size
         self.num_features = base.num_features
         self.adapter_names = add_adapters(self.net)

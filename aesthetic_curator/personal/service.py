@@ -239,7 +239,7 @@ def load_user_profile(user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA, folder:
     return load_profile(path, spec)
 
 
-def _training_image(path: Path, size: int) -> np.ndarray:
+def training_image(path: Path, size: int) -> np.ndarray:
     """Decoded for training: at least twice the network size (so random crops still hold detail
     the network sees), at most about four times (memory: 1,000 ratings stay under 2 GB)."""
     im = load_photo(path, min_size=2 * size)
@@ -291,7 +291,7 @@ def train_user(
         if cancel.is_set():
             raise TrainingCancelled
         try:
-            images.append(_training_image(path, spec.input_size))
+            images.append(training_image(path, spec.input_size))
             keep.append(i)
         except (OSError, PhotoError) as exc:
             skipped.append(SkippedFile(path, str(exc)))

@@ -108,11 +108,13 @@ def _augment(im: np.ndarray, size: int, rng: np.random.Generator, crop_min: floa
     return out[:, ::-1] if rng.random() < 0.5 else out
 
 
-def _plain(im: np.ndarray, size: int) -> np.ndarray:
+def network_input(im: np.ndarray, size: int) -> np.ndarray:
+    """A decoded photo squashed to the network's square input, as the generic scan does (nearest)."""
     return np.asarray(Image.fromarray(im).resize((size, size), Image.Resampling.NEAREST))
 
 
-def _batch(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
+def as_batch(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    """uint8 HWC arrays of one size as a float NCHW batch in [0, 1] on ``device``."""
     # NHWC numpy permuted to NCHW has channels-last strides; make it contiguous (see below).
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
     return x.to(device).float().div_(255.0).contiguous()
@@ -166,12 +168,12 @@ def train_personal(
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(config.seed)
         model = PersonalNet(base).to(dev)
-        plain = [_plain(im, size) for im in images]
+        plain = [network_input(im, size) for im in images]
         if generic_scores is None:  # untrained, the personal network is the generic one
             model.eval()
             with torch.inference_mode():
                 generic_scores = torch.cat([
-                    model.predict(_batch(plain[i:i + 32], dev))[1].cpu() for i in range(0, len(plain), 32)
+                    model.predict(as_batch(plain[i:i + 32], dev))[1].cpu() for i in range(0, len(plain), 32)
                 ]).numpy()
         train_idx, val_idx = split_validation(len(r), config.val_fraction, rng)
         scale, shift = fit_calibration(np.asarray(generic_scores)[train_idx], r[train_idx])
@@ -195,7 +197,7 @@ def train_personal(
                 return float("nan"), float("nan")
             model.eval()
             with torch.inference_mode():
-                pred = model.predict(_batch([plain[i] for i in val_idx], dev))[1].cpu().numpy()
+                pred = model.predict(as_batch([plain[i] for i in val_idx], dev))[1].cpu().numpy()
             loss = float(np.mean(((pred - r[val_idx]) / spread) ** 2))
             return loss, _spearman(pred, r[val_idx])
 
@@ -215,7 +217,7 @@ def train_personal(
                 if cancel.is_set():
                     raise TrainingCancelled
                 idx = order[b:b + config.batch_size]
-                x = _batch([_augment(images[i], size, rng, config.crop_min) for i in idx], dev)
+                x = as_batch([_augment(images[i], size, rng, config.crop_min) for i in idx], dev)
                 pred = model.predict(x)[1]
                 loss = (((pred - target[idx]) / spread) ** 2).mean()
                 optimiser.zero_grad(set_to_none=True)
@@ -242,3 +244,88 @@ def train_personal(
                 break
     return TrainResult(best_state, best_epoch, best_loss, best_spearman, len(train_idx), len(val_idx),
                        time.monotonic() - start, str(dev), history)
+
+
+def train_last_layers(
+    base: AestheticNet,
+    features: np.ndarray,
+    ratings: Sequence[float],
+    *,
+    generic_scores: Sequence[float],
+    config: TrainConfig = TrainConfig(epochs=60, lr=1e-3),
+    progress: Callable[[TrainProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainResult:
+    """Fine-tune only the head (and the calibration) on the frozen network's pooled features.
+
+    The thesis's "last layers" baseline. With the backbone frozen its features are fixed, so
+    they are computed once (by the album scan) and each epoch costs microseconds; the price is
+    no image augmentation. The state returned fits :class:`PersonalNet` (adapters stay zero and
+    BatchNorm generic), so it is a profile like any other.
+    """
+    if len(features) != len(ratings):
+        raise ValueError("one rating per feature row")
+    if len(ratings) < MIN_RATINGS:
+        raise ValueError(f"training needs at least {MIN_RATINGS} ratings, got {len(ratings)}")
+    cancel = cancel or threading.Event()
+    rng = np.random.default_rng(config.seed)
+    r = np.asarray(ratings, np.float32)
+    start = time.monotonic()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        model = PersonalNet(base)
+        for name, p in model.personal_named_parameters():
+            p.requires_grad_(name.startswith("net.head.") or name in ("scale", "shift"))
+        train_idx, val_idx = split_validation(len(r), config.val_fraction, rng)
+        scale, shift = fit_calibration(np.asarray(generic_scores)[train_idx], r[train_idx])
+        with torch.no_grad():
+            model.scale.fill_(scale)
+            model.shift.fill_(shift)
+        spread = max(float(r[train_idx].std()), 0.5)
+        x = torch.as_tensor(np.asarray(features, np.float32))
+        target = torch.from_numpy(r)
+        optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+
+        def validate() -> tuple[float, float]:
+            if len(val_idx) == 0:
+                return float("nan"), float("nan")
+            model.eval()
+            with torch.inference_mode():
+                pred = model.rating(model.forward_head(x[val_idx])).numpy()
+            return float(np.mean(((pred - r[val_idx]) / spread) ** 2)), _spearman(pred, r[val_idx])
+
+        best_loss, best_spearman = validate()
+        best_epoch, best_state = 0, personal_state_dict(model)
+        best_loss = math.inf if math.isnan(best_loss) else best_loss
+        history: list[TrainProgress] = []
+        stale = 0
+        for epoch in range(1, config.epochs + 1):
+            if cancel.is_set():
+                raise TrainingCancelled
+            model.train()
+            order = rng.permutation(train_idx)
+            total = 0.0
+            for b in range(0, len(order), config.batch_size):
+                idx = torch.from_numpy(order[b:b + config.batch_size])
+                loss = (((model.rating(model.forward_head(x[idx])) - target[idx]) / spread) ** 2).mean()
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                total += loss.item() * len(idx)
+            val_loss, val_rho = validate()
+            if math.isnan(val_loss) or val_loss < best_loss:
+                best_loss, best_epoch, best_spearman = val_loss, epoch, val_rho
+                best_state = personal_state_dict(model)
+                stale = 0
+            else:
+                stale += 1
+            elapsed = time.monotonic() - start
+            step = TrainProgress(epoch, config.epochs, total / len(train_idx), val_loss, val_rho, best_epoch,
+                                 elapsed, elapsed / epoch * (config.epochs - epoch))
+            history.append(step)
+            if progress is not None:
+                progress(step)
+            if stale >= config.patience:
+                break
+    return TrainResult(best_state, best_epoch, best_loss, best_spearman, len(train_idx), len(val_idx),
+                       time.monotonic() - start, "cpu", history)
