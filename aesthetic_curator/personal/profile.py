@@ -10,6 +10,7 @@ from someone else can hold tensors and plain values, never code.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -70,9 +71,13 @@ def profiles_dir() -> Path:
 
 
 def profile_path(user: str, folder: Path | None = None) -> Path:
-    """A file name from the user's name: readable, and safe on every file system."""
-    slug = re.sub(r"[^\w.-]+", "_", user.strip(), flags=re.UNICODE).strip("._") or "user"
-    return (folder or profiles_dir()) / f"{slug}.profile.pt"
+    """The user's profile file: a readable slug of the name plus a short hash of the exact name, so
+    two names that slug alike ("anna maria", "anna_maria"; "Anna", "anna" on a case-insensitive
+    disk) never share a file, and every name is safe on every file system."""
+    name = user.strip()
+    slug = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("._")[:40] or "user"
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    return (folder or profiles_dir()) / f"{slug}-{digest}.profile.pt"
 
 
 def save_profile(profile: Profile, path: Path) -> None:
@@ -103,7 +108,10 @@ def load_profile(path: Path, base: WeightsSpec | None = None) -> Profile:
         raise ProfileError(f"profile {path} is damaged or unsafe and was not loaded: {exc}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ProfileError(f"{path} is not an Aesthetic Curator profile")
-    if raw.get("version", 0) > VERSION:
+    version = raw.get("version", 0)
+    if not isinstance(version, int):
+        raise ProfileError(f"profile {path} is damaged: its format version is {version!r}")
+    if version > VERSION:
         raise ProfileError(f"profile {path} was written by a newer release (format {raw['version']})")
     if base is not None and raw.get("base_sha256") != base.sha256:
         raise ProfileError(
@@ -114,8 +122,19 @@ def load_profile(path: Path, base: WeightsSpec | None = None) -> Profile:
     if state is not None and not (isinstance(state, dict)
                                   and all(isinstance(v, torch.Tensor) for v in state.values())):
         raise ProfileError(f"profile {path} holds a malformed personal state")
-    return Profile(
-        user=str(raw["user"]), base_model_id=str(raw["base_model_id"]), base_sha256=str(raw["base_sha256"]),
-        personal_state=state, pam_state=raw.get("pam_state"), n_ratings=int(raw.get("n_ratings", 0)),
-        metrics=dict(raw.get("metrics", {})), updated=float(raw.get("updated", 0.0)),
-    )
+    try:
+        return Profile(
+            user=_text(raw["user"]), base_model_id=_text(raw["base_model_id"]),
+            base_sha256=_text(raw["base_sha256"]), personal_state=state, pam_state=raw.get("pam_state"),
+            n_ratings=int(raw.get("n_ratings", 0)),
+            metrics={str(k): float(v) for k, v in raw.get("metrics", {}).items()},
+            updated=float(raw.get("updated", 0.0)),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProfileError(f"profile {path} is damaged: a field is missing or malformed ({exc!r})") from None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value

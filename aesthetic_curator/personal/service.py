@@ -184,8 +184,15 @@ def suggest_photos(catalog: Catalog, user: str, album: ScanReport, n: int = 10, 
         return []
     ids = album_photo_ids(catalog, album)
     ratings = catalog.ratings(user)
-    index = {pid: i for i, pid in enumerate(ids)}
-    rated = [index[pid] for pid in ratings if pid in index]
+    # An album may hold several files of one photo: rate-able once, suggested once.
+    first: dict[int, int] = {}
+    copies: list[int] = []
+    for i, pid in enumerate(ids):
+        if pid in first:
+            copies.append(i)
+        else:
+            first[pid] = i
+    rated = [first[pid] for pid in ratings if pid in first]
     features = np.stack([s.features for s in album.scores])
     generic = np.array([s.mean for s in album.scores], np.float64)
     # Rated photos outside this album join the fit as extra rows (they cannot be suggested).
@@ -198,7 +205,7 @@ def suggest_photos(catalog: Catalog, user: str, album: ScanReport, n: int = 10, 
     stars = [ratings[ids[i]] if i < len(ids) else outside[i - len(ids)][0] for i in rated]
     rng = np.random.default_rng(seed)
     picks = suggest(features, generic, rated, stars, n, method=method, rng=rng,
-                    exclude=range(len(ids), len(features)))
+                    exclude=[*copies, *range(len(ids), len(features))])
     return [album.scores[i] for i in picks]
 
 
@@ -236,7 +243,13 @@ def load_user_profile(user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA, folder:
     path = profile_path(user, folder)
     if not path.exists():
         return None
-    return load_profile(path, spec)
+    return _checked(load_profile(path, spec), user, path)
+
+
+def _checked(profile: Profile, user: str, path: Path) -> Profile:
+    if profile.user != user.strip():
+        raise ProfileError(f"{path} is the profile of {profile.user!r}, not of {user!r}")
+    return profile
 
 
 def training_image(path: Path, size: int) -> np.ndarray:
@@ -306,7 +319,7 @@ def train_user(
     if cancel.is_set():
         raise TrainingCancelled
     profile = Profile(
-        user=user, base_model_id=spec.model_id, base_sha256=spec.sha256, personal_state=result.state,
+        user=user.strip(), base_model_id=spec.model_id, base_sha256=spec.sha256, personal_state=result.state,
         pam_state=pam.to_state(), n_ratings=len(ratings),
         metrics={"val_spearman": result.val_spearman, "val_loss": result.val_loss,
                  "best_epoch": result.best_epoch, "n_val": result.n_val, "seconds": result.seconds},
@@ -352,7 +365,7 @@ def personal_scores(
     if not album.scores:
         return PersonalScores(None, np.zeros(0), len(ratings))
     path = profile_path(user, folder)
-    profile = load_profile(path, spec) if use_adapters and path.exists() else None
+    profile = _checked(load_profile(path, spec), user, path) if use_adapters and path.exists() else None
     if profile is not None and profile.personal_state is not None:
         pspec = personal_spec(path, spec)
 
@@ -378,7 +391,9 @@ def personal_scores(
     ids = album_photo_ids(catalog, album)
     features = np.stack([s.features for s in album.scores])
     generic = np.array([s.mean for s in album.scores], np.float64)
-    index = {pid: i for i, pid in enumerate(ids)}
+    index: dict[int, int] = {}
+    for i, pid in enumerate(ids):
+        index.setdefault(pid, i)
     inside = [pid for pid in ratings if pid in index]
     outside = rated_photos_outside(catalog, ratings, set(ids), album.scores[0].model_id)
     rf = [features[index[pid]] for pid in inside] + [f for _, f, _ in outside]

@@ -84,16 +84,18 @@ class TrainResult:
 def fit_calibration(generic: np.ndarray, ratings: np.ndarray) -> tuple[float, float]:
     """Initial (scale, shift) mapping a 1..10 generic score onto the user's rating scale.
 
-    Least squares, with the slope kept in [0, 4 sd_r / sd_g] (a user is not assumed to hate
-    what the crowd likes until the network learns it), and the plain mean when too few ratings
-    or no spread make a slope meaningless.
+    Least squares, with the slope kept at least a quarter of ``sd_r / sd_g``. The floor matters
+    for a user whose taste runs against the crowd's: with a zero slope the network's output would
+    be multiplied by zero and no gradient would reach the adapters, so the network could never
+    learn that taste; with a small positive one it can (and the scale itself is trained, so it may
+    still turn negative). With fewer than 3 ratings, or no spread, the plain mean.
     """
     g = np.asarray(generic, np.float64)
     r = np.asarray(ratings, np.float64)
     if len(r) < 3 or g.std() < 1e-6 or r.std() < 1e-6:
         return 0.0, float(r.mean())
     slope = float(np.cov(g, r, bias=True)[0, 1] / g.var())
-    slope = min(max(slope, 0.0), 4.0 * r.std() / g.std())
+    slope = max(slope, 0.25 * r.std() / g.std())
     return slope, float(r.mean() - slope * g.mean())
 
 

@@ -1,0 +1,223 @@
+"""The personal commands as a user runs them: rate, suggest, train, and score --user."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+
+import pytest
+import torch
+from PIL import Image
+
+from aesthetic_curator.catalog import Catalog
+from aesthetic_curator.cli import main
+from aesthetic_curator.models import NIMA_MOBILENET_AVA
+from aesthetic_curator.personal.profile import ENV_VAR, Profile, load_profile, profile_path, save_profile
+from aesthetic_curator.personal.service import rated_photos
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """On a small machine shared with other work, two OpenMP threads run ~10x slower than one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def isolated_profiles(tmp_path, monkeypatch):
+    folder = tmp_path / "profiles"
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    return folder
+
+
+@pytest.fixture()
+def album(tmp_path, kodak_paths):
+    """Nine Kodak photos downscaled to 192 px JPEGs: a small album that scores in about a second."""
+    root = tmp_path / "album"
+    root.mkdir()
+    for i, src in enumerate(kodak_paths[:9]):
+        Image.open(src).convert("RGB").resize((192, 192), Image.Resampling.BILINEAR).save(
+            root / f"photo{i}.jpg", quality=90)
+    return root
+
+
+def photos(root):
+    return sorted(root.glob("*.jpg"))
+
+
+def run(capsys, *args):
+    rc = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def ratings_by_path(user, paths):
+    with Catalog() as catalog:
+        ids = {catalog.photo_id_for_file(p): p.name for p in paths}
+        return {ids[pid]: stars for pid, stars in catalog.ratings(user).items()}
+
+
+def assert_personal_scores(doc, n):
+    personal = [r["personal"] for r in doc["results"]]
+    assert len(personal) == n
+    assert all(math.isfinite(v) for v in personal)
+    assert personal == sorted(personal, reverse=True)  # a user asking for their scores gets them first
+
+
+# -- rate ----------------------------------------------------------------------------------------------------
+def test_rate_with_stars_and_csv(album, capsys):
+    p = photos(album)
+    rc, _, err = run(capsys, "rate", "--user", "ann", "4", p[0], p[1])
+    assert rc == 0, err
+    assert "2 rating(s) recorded for ann; 2 in all" in err
+
+    csv_file = album / "ratings.csv"
+    csv_file.write_text(
+        "path,rating\n"
+        "photo2.jpg,3\n"  # relative to the CSV's folder
+        f"{p[3]},5\n"
+        "photo4.jpg,seven\n"  # line 4: not a rating
+        "photo5.jpg\n"  # line 5: no rating column
+        "gone.jpg,2\n"  # a file that does not exist
+        "notes.txt,3\n"  # not a photo
+        "photo1.jpg,0\n"  # 0 clears an earlier rating
+    )
+    (album / "notes.txt").write_text("not a photo")
+    rc, _, err = run(capsys, "rate", "--user", "ann", "--csv", csv_file)
+    assert rc == 0, err
+    assert f"{csv_file}:4" in err and "not a rating" in err
+    assert f"{csv_file}:5" in err and "expected 'path,rating'" in err
+    assert f"{album / 'gone.jpg'}: No such file" in err
+    assert f"{album / 'notes.txt'}: not a photo file type" in err
+    assert "3 rating(s) recorded for ann; 3 in all" in err
+    assert ratings_by_path("ann", p) == {"photo0.jpg": 4, "photo2.jpg": 3, "photo3.jpg": 5}
+
+
+def test_rate_refuses_a_bad_star_count_and_records_nothing(album, capsys):
+    p = photos(album)
+    rc, _, err = run(capsys, "rate", "--user", "ann", "7", p[0])
+    assert rc == 2 and "not a rating" in err
+    rc, _, err = run(capsys, "rate", "--user", "ann", "4")
+    assert rc == 2 and "name the photo" in err
+    rc, _, err = run(capsys, "rate", "--user", "ann", "3", album / "missing.jpg")
+    assert rc == 1 and "missing.jpg" in err
+    assert ratings_by_path("ann", p) == {}
+
+
+def test_rating_follows_the_photo_when_it_is_moved_and_renamed(album, tmp_path, capsys):
+    p = photos(album)
+    assert run(capsys, "rate", "--user", "ann", "5", p[0])[0] == 0
+    moved = tmp_path / "best of" / "holiday 2024 ★.jpg"
+    moved.parent.mkdir()
+    shutil.move(p[0], moved)
+    rc, out, err = run(capsys, "score", moved.parent, "--user", "ann", "--json", "-q")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["personal_source"] == "pam" and len(doc["results"]) == 1
+    assert doc["results"][0]["path"] == str(moved)
+    with Catalog() as catalog:
+        rated = rated_photos(catalog, "ann")
+    assert rated.paths == [moved] and list(rated.ratings) == [5.0]
+
+
+# -- suggest -------------------------------------------------------------------------------------------------
+def test_suggest_json_gives_unrated_album_photos(album, capsys):
+    p = photos(album)
+    assert run(capsys, "rate", "--user", "ann", "5", p[0])[0] == 0
+    assert run(capsys, "rate", "--user", "ann", "2", p[1])[0] == 0
+    rc, out, err = run(capsys, "suggest", album, "--user", "ann", "--json", "-n", "5", "--seed", "0", "-q")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["user"] == "ann" and doc["ratings_so_far"] == 2
+    picks = doc["suggestions"]
+    assert len(picks) == 5 and len(set(picks)) == 5
+    assert set(picks) <= {str(x) for x in p[2:]}
+    # The same seed gives the same suggestions.
+    assert json.loads(run(capsys, "suggest", album, "--user", "ann", "--json", "-n", "5", "--seed", "0", "-q")[1]
+                      )["suggestions"] == picks
+    # Asking for more than is left gives every unrated photo, and still no rated one.
+    rc, out, _ = run(capsys, "suggest", album, "--user", "ann", "--json", "-n", "50", "--seed", "0", "-q")
+    assert rc == 0 and sorted(json.loads(out)["suggestions"]) == [str(x) for x in p[2:]]
+
+
+@pytest.mark.parametrize("copy_name", ["photo0 copy.jpg", "zz copy.jpg"])  # sorting before / after the original
+def test_suggest_never_offers_a_copy_of_a_rated_photo(album, capsys, copy_name):
+    """Ratings follow a photo's content: a second copy of a rated photo in the album is rated too."""
+    p = photos(album)
+    copy = album / copy_name
+    shutil.copy2(p[0], copy)
+    assert run(capsys, "rate", "--user", "ann", "5", p[0])[0] == 0
+    rc, out, err = run(capsys, "suggest", album, "--user", "ann", "--json", "-n", "50", "--seed", "0", "-q")
+    assert rc == 0, err
+    picks = set(json.loads(out)["suggestions"])
+    assert str(p[0]) not in picks, "the rated photo itself was suggested for rating"
+    assert str(copy) not in picks, "a copy of a rated photo was suggested for rating"
+    assert picks == {str(x) for x in p[1:]}
+
+
+# -- score --user --------------------------------------------------------------------------------------------
+def test_score_user_uses_pam_offsets_after_a_few_ratings(album, capsys):
+    p = photos(album)
+    for stars, photo in zip(("1", "3", "5"), p, strict=False):
+        assert run(capsys, "rate", "--user", "ann", stars, photo)[0] == 0
+    rc, out, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["user"] == "ann" and doc["personal_source"] == "pam"
+    assert_personal_scores(doc, 9)
+    assert {r["path"] for r in doc["results"]} == {str(x) for x in p}
+
+    rc, out, _ = run(capsys, "score", album, "--json", "-q")
+    plain = json.loads(out)
+    assert rc == 0 and "personal_source" not in plain and all("personal" not in r for r in plain["results"])
+
+    rc, out, err = run(capsys, "score", album, "--user", "nobody", "--json", "-q")
+    doc = json.loads(out)
+    assert rc == 0 and doc["personal_source"] is None and "no ratings yet" in err
+    assert all("personal" not in r for r in doc["results"])
+
+
+# -- train ---------------------------------------------------------------------------------------------------
+def test_train_needs_five_ratings_then_score_uses_the_adapters(album, capsys, isolated_profiles):
+    p = photos(album)
+    for stars, photo in zip((1, 2, 4, 5), p, strict=False):
+        assert run(capsys, "rate", "--user", "ann", stars, photo)[0] == 0
+    rc, _, err = run(capsys, "train", "--user", "ann", "--epochs", "1", "-q")
+    assert rc == 1
+    assert "4 usable rating" in err and "at least 5" in err
+    assert not profile_path("ann").exists()
+
+    assert run(capsys, "rate", "--user", "ann", "3", p[4], p[5])[0] == 0
+    rc, _, err = run(capsys, "train", "--user", "ann", "--epochs", "1", "-q")
+    assert rc == 0, err
+    path = profile_path("ann")
+    assert path.parent == isolated_profiles and path.is_file()
+    assert f"profile: {path}" in err and "trained ann on 6 ratings" in err
+    assert load_profile(path, NIMA_MOBILENET_AVA).n_ratings == 6
+
+    rc, out, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert doc["personal_source"] == "adapters"
+    assert_personal_scores(doc, 9)
+    assert not doc["skipped"]
+    assert os.listdir(isolated_profiles) == [path.name]
+
+
+def test_score_user_reports_a_profile_it_cannot_use(album, capsys, isolated_profiles):
+    p = photos(album)
+    assert run(capsys, "rate", "--user", "ann", "4", p[0])[0] == 0
+    path = profile_path("ann")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"PK\x03\x04 this was a profile once")
+    rc, _, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
+    assert rc == 2 and "damaged" in err and str(path) in err
+
+    other = Profile("ann", "resnet18-flickr:abababababab:nearest224", "ab" * 32)
+    save_profile(other, path)
+    rc, _, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
+    assert rc == 2 and "resnet18-flickr" in err and "retrain" in err
