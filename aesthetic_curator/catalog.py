@@ -14,10 +14,11 @@ open their own (WAL lets readers run beside a writer).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +79,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, photo_id)
     );
     """,
+    # 3: culling flags (pick / reject) per user, beside their stars.
+    """
+    CREATE TABLE flags (
+        user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        photo_id  INTEGER NOT NULL REFERENCES photos(id),
+        flag      INTEGER NOT NULL CHECK (flag IN (-1, 1)),
+        flagged   REAL NOT NULL,
+        PRIMARY KEY (user_id, photo_id)
+    );
+    """,
 )
+PICK, REJECT = 1, -1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -402,6 +414,67 @@ class Catalog:
             "SELECT r.photo_id, r.rating FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.name = ?",
             (user.strip(),),
         ).fetchall())
+
+    def set_flags(self, user: str, flags: Sequence[tuple[int, int | None]]) -> None:
+        """Set (photo id, PICK or REJECT) for a user in one transaction; ``None`` unflags."""
+        for _, flag in flags:
+            if flag not in (PICK, REJECT, None):
+                raise ValueError(f"a flag is PICK (1), REJECT (-1) or None, not {flag!r}")
+        uid = self.user_id(user)
+        now = time.time()
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for photo_id, flag in flags:
+                if flag is None:
+                    cur.execute("DELETE FROM flags WHERE user_id = ? AND photo_id = ?", (uid, photo_id))
+                else:
+                    cur.execute("INSERT OR REPLACE INTO flags VALUES (?, ?, ?, ?)", (uid, photo_id, flag, now))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    def flags(self, user: str) -> dict[int, int]:
+        """photo id -> PICK or REJECT for everything ``user`` has flagged."""
+        return dict(self._db.execute(
+            "SELECT f.photo_id, f.flag FROM flags f JOIN users u ON u.id = f.user_id WHERE u.name = ?",
+            (user.strip(),),
+        ).fetchall())
+
+    def rename_user(self, old: str, new: str) -> None:
+        new = new.strip()
+        if not new:
+            raise ValueError("a user needs a name")
+        if new in self.users():
+            raise ValueError(f"there is already a user named {new!r}")
+        with self._write() as cur:
+            cur.execute("UPDATE users SET name = ? WHERE name = ?", (new, old.strip()))
+            renamed = cur.rowcount
+        if renamed == 0:
+            raise KeyError(f"no user named {old!r}")
+
+    def delete_user(self, name: str) -> None:
+        """Forget a user with their ratings and flags (the photos and scores stay)."""
+        with self._write() as cur:
+            row = cur.execute("SELECT id FROM users WHERE name = ?", (name.strip(),)).fetchone()
+            if row is None:
+                return
+            cur.execute("DELETE FROM ratings WHERE user_id = ?", row)
+            cur.execute("DELETE FROM flags WHERE user_id = ?", row)
+            cur.execute("DELETE FROM users WHERE id = ?", row)
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Cursor]:
+        """One write transaction: committed at the end of the block, rolled back on any error."""
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -337,6 +337,19 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no per-user lines")
 
 
+def _gui(argv: list[str]) -> int:
+    """The desktop app (``aesthetic-curator`` or ``aesthetic-curator PATH``)."""
+    if argv and not Path(argv[0]).is_dir():
+        print(f"error: {argv[0]} is not a folder of photos (or a command; see --help)", file=sys.stderr)
+        return 2
+    try:
+        from .gui.app import run
+    except ImportError as exc:
+        print(f"error: the desktop app needs PySide6 ({exc}); the commands work without it", file=sys.stderr)
+        return 2
+    return run(argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aesthetic-curator",
@@ -425,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--checkpoint", type=Path, default=None, help="a generic checkpoint of your own")
     _eval_options(e)
     e.set_defaults(func=cmd_eval_flickr)
+    parser.command_names = frozenset(sub.choices)  # type: ignore[attr-defined]
     return parser
 
 
@@ -441,12 +455,15 @@ def _scan_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = parser.command_names  # type: ignore[attr-defined]
+    if not argv or (len(argv) == 1 and argv[0] not in commands and not argv[0].startswith("-")):
+        return _gui(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.command is None:
-        parser.print_help()
-        return 0
+        return _gui([])
     try:
         return args.func(args)
     except BrokenPipeError:  # output piped into head & co.: not an error

@@ -178,6 +178,7 @@ def score_album(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     decode_workers: int | None = None,
+    on_scores: Callable[[list[PhotoScore]], None] | None = None,
 ) -> ScanReport:
     """Score every photo under ``roots`` (folders or files), using and filling the catalog.
 
@@ -187,6 +188,8 @@ def score_album(
     and photos decoded without building it. ``progress`` is called on this thread after each
     batch and at the end.
     ``cancel``: when set, the scan stops after the current batch, keeping what was stored.
+    ``on_scores``: called on this thread with each group of newly available scores (first the
+    ones answered from the catalog, then each batch), so a viewer can show them as they arrive.
     """
 
     if isinstance(roots, (str, Path)):
@@ -226,7 +229,13 @@ def score_album(
         else:
             todo.append((p, size, mtime))
 
+    handed = 0
+
     def tell() -> None:
+        nonlocal handed
+        if on_scores is not None and len(report.scores) > handed:
+            on_scores(report.scores[handed:])
+            handed = len(report.scores)
         if progress is not None:
             scored = report.inferred
             progress(Progress(done=len(report.scores) + len(report.skipped), total=total,

@@ -168,6 +168,25 @@ def album_photo_ids(catalog: Catalog, album: ScanReport) -> list[int]:
     return [ids[s.content_hash] for s in album.scores]
 
 
+# -- users ----------------------------------------------------------------------------------------
+def rename_user(catalog: Catalog, old: str, new: str, folder: Path | None = None) -> None:
+    """Rename a user: their ratings, flags and profile follow. The new profile is written (atomically)
+    before the old file goes, so a crash in between leaves one of the two, never none."""
+    old_path, new_path = profile_path(old, folder), profile_path(new, folder)
+    catalog.rename_user(old, new)
+    if old_path.exists():
+        profile = load_profile(old_path)
+        profile.user = new.strip()
+        save_profile(profile, new_path)
+        old_path.unlink()
+
+
+def delete_user(catalog: Catalog, name: str, folder: Path | None = None) -> None:
+    """Forget a user: ratings, flags and profile. The photos and their generic scores stay."""
+    catalog.delete_user(name)
+    profile_path(name, folder).unlink(missing_ok=True)
+
+
 # -- suggestions ------------------------------------------------------------------------------------
 def suggest_photos(catalog: Catalog, user: str, album: ScanReport, n: int = 10, *,
                    method: str = "active-pam", seed: int | None = None) -> list[PhotoScore]:
@@ -406,7 +425,22 @@ def personal_scores(
 
 
 __all__ = [
-    "NotEnoughRatings", "PersonalScores", "Preparing", "ProfileError", "RatedPhotos", "TrainOutcome",
-    "album_photo_ids", "load_user_profile", "parse_stars", "personal_scores", "personal_spec", "rate_files",
-    "rated_photos", "read_ratings_csv", "suggest_photos", "train_user",
+    "NotEnoughRatings",
+    "PersonalScores",
+    "Preparing",
+    "ProfileError",
+    "RatedPhotos",
+    "TrainOutcome",
+    "album_photo_ids",
+    "delete_user",
+    "load_user_profile",
+    "parse_stars",
+    "personal_scores",
+    "personal_spec",
+    "rate_files",
+    "rated_photos",
+    "read_ratings_csv",
+    "rename_user",
+    "suggest_photos",
+    "train_user",
 ]

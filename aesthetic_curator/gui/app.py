@@ -1,0 +1,24 @@
+"""Starting the desktop app: ``aesthetic-curator`` or ``aesthetic-curator PATH``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from .main_window import APP, ORG, MainWindow
+
+
+def run(argv: Sequence[str] = ()) -> int:
+    """Open the main window (on ``argv[0]`` when it names a folder) and run the event loop."""
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setOrganizationName(ORG)
+    app.setApplicationName(APP)
+    app.setStyle("Fusion")
+    window = MainWindow()
+    window.show()
+    if argv:
+        window.open_album(Path(argv[0]))
+    return app.exec()

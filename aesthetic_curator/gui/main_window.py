@@ -1,0 +1,819 @@
+"""The main window: album grid, viewer and score panel, rating flow, training and status.
+
+The window wires widgets and jobs; the work itself is core functions (``browse``, ``scoring``,
+``personal.service``) run by :mod:`.workers` jobs, so the GUI thread only updates views. Ratings
+and flags are written to the catalog the moment they are given (a few milliseconds on this
+thread), through undoable commands.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..browse import SORT_KEYS, SORT_LABELS, Filter, PhotoTable, capture_time, list_album
+from ..catalog import PICK, REJECT, Catalog
+from ..scoring import PhotoScore, Progress, ScanReport
+from .album_model import AlbumModel, TableRowRole, ThumbnailDelegate
+from .plots import ScoreHistogram
+from .training_dialog import TrainingDialog
+from .viewer import PhotoLoader, PhotoView, ScorePanel
+from .workers import Job, start
+
+logger = logging.getLogger(__name__)
+
+ORG, APP = "aesthetic-curator", "Aesthetic Curator"
+MAX_RECENT = 8
+TRAIN_OFFER_EVERY = 10  # new ratings after which "Learn my taste" is offered
+
+
+class MarkCommand(QUndoCommand):
+    """Stars or a flag given to some photos; undo puts back what each had."""
+
+    def __init__(self, window: MainWindow, kind: str, photo_ids: list[int], new, old: dict[int, object], text: str):
+        super().__init__(text)
+        self.window, self.kind, self.photo_ids, self.new, self.old = window, kind, photo_ids, new, old
+
+    def redo(self) -> None:
+        self.window.write_marks(self.kind, {pid: self.new for pid in self.photo_ids})
+
+    def undo(self) -> None:
+        self.window.write_marks(self.kind, dict(self.old))
+
+
+class MainWindow(QMainWindow):
+    """``albumLoaded(n)`` when an album is listed; ``scoresArrived(n)`` as generic scores come;
+    ``personalScoresReady(source)`` when personal scores refresh; ``suggestionsReady(paths)``."""
+
+    albumLoaded = Signal(int)
+    scoresArrived = Signal(int)
+    scanFinished = Signal()
+    personalScoresReady = Signal(str)
+    suggestionsReady = Signal(list)
+
+    def __init__(self, catalog_path: Path | None = None, settings: QSettings | None = None,
+                 profiles_folder: Path | None = None, thumbnail_folder: Path | None = None):
+        super().__init__()
+        self.settings = settings or QSettings(ORG, APP)
+        self.catalog_path = catalog_path
+        self.catalog = Catalog(catalog_path)
+        self.profiles_folder = profiles_folder
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self.table = PhotoTable([])
+        self.scores: dict[str, PhotoScore] = {}
+        self.album: Path | None = None
+        self.skipped: list[tuple[Path, str]] = []
+        self.personal_source: str | None = None
+        self.jobs: dict[str, Job] = {}
+        self.undo = QUndoStack(self)
+        self.user = self._initial_user()
+        self.ratings_at_training = len(self.catalog.ratings(self.user))
+        self.suggestions: list[str] = []
+        self.loader = PhotoLoader(self._photo_loaded, self._photo_failed)
+        self.personal_timer = QTimer(self, singleShot=True, interval=400)
+        self.personal_timer.timeout.connect(self.refresh_personal)
+        self.scroll_timer = QTimer(self, singleShot=True, interval=120)
+        self.scroll_timer.timeout.connect(self._scrolled)
+
+        self.setWindowTitle(APP)
+        self._build_views(thumbnail_folder)
+        self._build_actions()
+        self._build_status()
+        self._restore()
+        self._update_user_ui()
+
+    def _scrolled(self) -> None:
+        """After scrolling settles: drop thumbnail requests for rows that left the screen; the
+        repaint asks again for the rows now visible."""
+        self.model.drop_queued_thumbnails()
+        self.grid.viewport().update()
+
+    # -- construction ---------------------------------------------------------------------------------
+    def _build_views(self, thumbnail_folder: Path | None) -> None:
+        self.model = AlbumModel(self, thumbnail_folder)
+        self.grid = QListView()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setBatchSize(500)
+        self.grid.setSpacing(2)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setItemDelegate(ThumbnailDelegate(176, self.grid))
+        self.grid.setModel(self.model)
+        self.grid.setStyleSheet("QListView { background: #26262a; border: none; }")
+        self.grid.selectionModel().currentChanged.connect(self._current_changed)
+        self.grid.verticalScrollBar().valueChanged.connect(lambda _: self.scroll_timer.start())
+        self.grid.doubleClicked.connect(lambda _: self.act_actual.toggle())
+
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(6, 4, 6, 4)
+        self.sort_box = QComboBox()
+        for key in SORT_KEYS:
+            self.sort_box.addItem(SORT_LABELS[key], key)
+        self.sort_box.currentIndexChanged.connect(lambda _: self.apply_view())
+        self.reverse_button = QToolButton(text="⇅", checkable=True, toolTip="Reverse order")
+        self.reverse_button.toggled.connect(lambda _: self.apply_view())
+        self.stars_box = QComboBox()
+        for n, text in enumerate(["Any stars", "★ and up", "★★ and up", "★★★ and up", "★★★★ and up", "★★★★★"]):
+            self.stars_box.addItem(text, n)
+        self.stars_box.currentIndexChanged.connect(lambda _: self.apply_view())
+        self.flag_box = QComboBox()
+        for text, value in (("All photos", "all"), ("Hide rejects", "hide"), ("Picks only", "picks"),
+                            ("Unflagged", "unflagged"), ("Rejects only", "rejects")):
+            self.flag_box.addItem(text, value)
+        self.flag_box.currentIndexChanged.connect(lambda _: self.apply_view())
+        self.min_score = QDoubleSpinBox(minimum=0, maximum=10, decimals=1, singleStep=0.5, value=0,
+                                        prefix="score ≥ ", toolTip="Hide photos scoring below this (sort key's score)")
+        self.min_score.valueChanged.connect(lambda _: self.apply_view())
+        self.histogram = ScoreHistogram()
+        for w in (QLabel("Sort:"), self.sort_box, self.reverse_button, self.stars_box, self.flag_box, self.min_score):
+            row.addWidget(w)
+        row.addWidget(self.histogram, 1)
+
+        left = QWidget()
+        col = QVBoxLayout(left)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(0)
+        col.addWidget(bar)
+        col.addWidget(self.grid, 1)
+
+        self.view = PhotoView()
+        self.panel = ScorePanel()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.view)
+        right.addWidget(self.panel)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+        self.setAcceptDrops(True)
+
+    def _action(self, menu, text: str, shortcut, slot, *, checkable: bool = False, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(shortcut if isinstance(shortcut, QKeySequence) else QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        m = self.menuBar()
+        f = m.addMenu("&File")
+        self._action(f, "&Open Album…", QKeySequence.StandardKey.Open, self.choose_album)
+        self.recent_menu = f.addMenu("Open &Recent")
+        f.addSeparator()
+        self._action(f, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        e = m.addMenu("&Edit")
+        undo = self.undo.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        e.addAction(undo)
+        e.addAction(redo)
+        self.addAction(undo)
+        self.addAction(redo)
+        e.addSeparator()
+        self._action(e, "Select &All", QKeySequence.StandardKey.SelectAll, lambda: self.grid.selectAll())
+
+        p = m.addMenu("&Photo")
+        for n in range(1, 6):
+            self._action(p, f"Rate {'★' * n}", str(n), lambda _=False, n=n: self.set_stars(n))
+        self._action(p, "Clear Rating", "0", lambda: self.set_stars(None))
+        p.addSeparator()
+        self._action(p, "&Pick", "P", lambda: self.set_flag(PICK))
+        self._action(p, "Re&ject", "X", lambda: self.set_flag(REJECT))
+        self._action(p, "&Unflag", "U", lambda: self.set_flag(None))
+        p.addSeparator()
+        self._action(p, "&Next Photo", "Space", lambda: self.step(1))
+        self._action(p, "P&revious Photo", "Shift+Space", lambda: self.step(-1))
+        self.act_actual = self._action(p, "View at &100%", "Z", self._toggle_actual, checkable=True)
+
+        v = m.addMenu("&View")
+        group = QActionGroup(self)
+        self.sort_actions = {}
+        for i, key in enumerate(SORT_KEYS, 1):
+            a = self._action(v, f"Sort by {SORT_LABELS[key]}", f"Ctrl+{i}", lambda _=False, key=key:
+                             self.sort_box.setCurrentIndex(SORT_KEYS.index(key)), checkable=True)
+            group.addAction(a)
+            self.sort_actions[key] = a
+        self._action(v, "Re&verse Order", "Ctrl+Shift+R", lambda: self.reverse_button.toggle())
+        v.addSeparator()
+        self._action(v, "&Hide Rejects", "Ctrl+H", lambda: self.flag_box.setCurrentIndex(1))
+        self._action(v, "Picks &Only", "Ctrl+Shift+P", lambda: self.flag_box.setCurrentIndex(2))
+        self._action(v, "Show &All", "Ctrl+Shift+A", self.clear_filters)
+
+        t = m.addMenu("&Taste")
+        self.act_suggest = self._action(t, "&Rate Suggestions", "Ctrl+R", self._toggle_suggestions, checkable=True,
+                                        tip="Walk the photos the personal model learns most from (Active-PAM)")
+        self.act_train = self._action(t, "&Learn My Taste", "Ctrl+L", self.train,
+                                      tip="Train your personal model from your ratings")
+        t.addSeparator()
+        self.user_menu = t.addMenu("&Switch User")
+        self._action(t, "&New User…", "Ctrl+Shift+N", self.new_user)
+        self._action(t, "Re&name User…", "Ctrl+Shift+E", self.rename_user)
+        self._action(t, "&Delete User…", "Ctrl+Shift+Del", self.delete_user)
+
+        h = m.addMenu("&Help")
+        self._action(h, "&About", "F1", self.about)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.scan_label = QLabel()
+        self.scan_bar = QProgressBar(maximumWidth=180, textVisible=True)
+        self.scan_bar.hide()
+        self.counts_label = QLabel()
+        self.user_label = QLabel()
+        self.offer_button = QToolButton(text="Learn my taste")
+        self.offer_button.setToolTip("Enough new ratings to improve your personal model (Ctrl+L)")
+        self.offer_button.clicked.connect(self.train)
+        self.offer_button.hide()
+        self.skipped_button = QToolButton()
+        self.skipped_button.clicked.connect(self.show_skipped)
+        self.skipped_button.hide()
+        self.device_label = QLabel("Device: …")
+        self._run("device", lambda report, cancel: _device_text(),
+                  lambda _: None, lambda text: self.device_label.setText(f"Device: {text}"))
+        for w in (self.scan_label, self.scan_bar):
+            sb.addWidget(w)
+        for w in (self.offer_button, self.user_label, self.counts_label, self.skipped_button, self.device_label):
+            sb.addPermanentWidget(w)
+
+    # -- settings -------------------------------------------------------------------------------------
+    def _initial_user(self) -> str:
+        saved = self.settings.value("user", "", str)
+        users = self.catalog.users()
+        if saved and saved in users:
+            return saved
+        if users:
+            return users[0]
+        name = (getpass.getuser() or "me").strip().title() or "Me"
+        self.catalog.user_id(name)
+        return name
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(QSize(1400, 860))
+        state = self.settings.value("splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+        key = self.settings.value("sort", "generic", str)
+        if key in SORT_KEYS:
+            self.sort_box.setCurrentIndex(SORT_KEYS.index(key))
+        self.flag_box.setCurrentIndex(int(self.settings.value("flag_filter", 0)))
+        self._update_recent()
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("sort", self.sort_key())
+        self.settings.setValue("flag_filter", self.flag_box.currentIndex())
+        self.settings.setValue("user", self.user)
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every job and wait for the pools (a closing window leaves no thread running)."""
+        for job in self.jobs.values():
+            job.stop()
+        self.model.pool.clear()
+        self.pool.clear()
+        self.pool.waitForDone()
+        self.model.pool.waitForDone()
+        QThreadPool.globalInstance().waitForDone()
+        self.catalog.close()
+
+    def _update_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.value("recent", [], list) or []:
+            self.recent_menu.addAction(path, lambda p=path: self.open_album(Path(p)))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+
+    # -- opening an album -----------------------------------------------------------------------------
+    def choose_album(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open album", str(self.album or Path.home()))
+        if folder:
+            self.open_album(Path(folder))
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            if path.is_dir():
+                self.open_album(path)
+                return
+
+    def open_album(self, folder: Path) -> None:
+        """List the folder and score it in the background; the grid fills as results come."""
+        folder = Path(os.path.abspath(folder))
+        for name in ("scan", "dates", "personal", "suggest"):
+            if name in self.jobs:
+                self.jobs.pop(name).stop()
+        self.album = folder
+        self.scores = {}
+        self.skipped = []
+        self.personal_source = None
+        self.setWindowTitle(f"{folder.name} — {APP}")
+        recent = [str(folder)] + [p for p in (self.settings.value("recent", [], list) or []) if p != str(folder)]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self._update_recent()
+        self.scan_label.setText(f"Listing {folder}…")
+        catalog_path = self.catalog.path
+
+        def scan(report, cancel):
+            from ..scoring import score_album
+
+            paths, mtimes, skipped = list_album(folder)
+            report(("listed", paths, mtimes, skipped))
+            with Catalog(catalog_path) as cat:
+                return score_album(
+                    paths, cat, progress=lambda p: report(("progress", p)), cancel=cancel,
+                    on_scores=lambda s: report(("scores", s, cat.photo_ids(x.content_hash for x in s))))
+
+        self._run("scan", scan, self._scan_progress, self._scan_finished)
+
+    def _scan_progress(self, payload) -> None:
+        kind = payload[0]
+        if kind == "listed":
+            _, paths, mtimes, skipped = payload
+            self.table = PhotoTable(paths, mtimes)
+            self.skipped = list(skipped)
+            self.model.set_table(self.table, self.table.order(self.sort_key(), self._descending(), self.filter()))
+            self.view.message("No photos in this folder" if not paths else "Select a photo")
+            self._start_dates(paths)
+            self.scan_bar.setRange(0, max(len(paths), 1))
+            self.scan_bar.setValue(0)
+            self.scan_bar.show()
+            self.albumLoaded.emit(len(paths))
+            if len(paths):
+                self.grid.setCurrentIndex(self.model.index(0))
+        elif kind == "scores":
+            _, scores, ids = payload
+            for s in scores:
+                self.scores[str(s.path)] = s
+            rows = self.table.set_scores(scores, ids)
+            self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user))
+            self.model.table_rows_changed(rows)
+            self._reorder_soon()
+            self._refresh_current_panel()
+            self.scoresArrived.emit(len(self.scores))
+        elif kind == "progress":
+            p: Progress = payload[1]
+            self.scan_bar.setRange(0, max(p.total, 1))
+            self.scan_bar.setValue(p.done)
+            self.scan_label.setText(f"Scoring: {p.done} of {p.total}" + (f", {p.skipped} skipped" if p.skipped else ""))
+        self._update_counts()
+
+    def _scan_finished(self, report: ScanReport) -> None:
+        self.skipped += [(k.path, k.reason) for k in report.skipped]
+        self.scan_bar.hide()
+        self.scan_label.setText(f"{len(report.scores)} photos scored" + (" (stopped)" if report.cancelled else ""))
+        self._update_counts()
+        self.apply_view()
+        self.refresh_personal()
+        self.scanFinished.emit()
+
+    def _start_dates(self, paths: list[Path]) -> None:
+        def dates(report, cancel):
+            rows, times = [], []
+            for i, p in enumerate(paths):
+                if cancel.is_set():
+                    return None
+                t = capture_time(p)
+                if t is not None:
+                    rows.append(i)
+                    times.append(t)
+                if len(rows) >= 500:
+                    report((rows, times))
+                    rows, times = [], []
+            report((rows, times))
+            return None
+
+        table = self.table
+        self._run("dates", dates, lambda payload: table.set_captured(*payload) if table is self.table else None,
+                  lambda _: self._reorder_soon() if self.sort_key() == "date" else None)
+
+    # -- jobs -----------------------------------------------------------------------------------------
+    def _run(self, name: str, fn, on_progress, on_finished, on_failed=None) -> Job:
+        old = self.jobs.get(name)
+        if old is not None:
+            old.stop()
+        job = Job(fn)
+        self.jobs[name] = job
+
+        def current(job_id: int) -> bool:
+            return self.jobs.get(name) is not None and self.jobs[name].id == job_id
+
+        job.signals.progress.connect(lambda i, payload: on_progress(payload) if current(i) else None)
+
+        def finished(i: int, result) -> None:
+            if current(i):
+                self.jobs.pop(name, None)
+                on_finished(result)
+
+        def failed(i: int, message: str) -> None:
+            if current(i):
+                self.jobs.pop(name, None)
+                (on_failed or self._job_failed)(message)
+
+        job.signals.finished.connect(finished)
+        job.signals.failed.connect(failed)
+        job.signals.cancelled.connect(lambda i: self.jobs.pop(name, None) if current(i) else None)
+        return start(job, self.pool)
+
+    def _job_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        logger.warning(message)
+
+    # -- sorting and filtering ------------------------------------------------------------------------
+    def sort_key(self) -> str:
+        return self.sort_box.currentData() or "generic"
+
+    def _descending(self) -> bool:
+        default = self.sort_key() in ("personal", "generic")
+        return default != self.reverse_button.isChecked()
+
+    def filter(self) -> Filter:
+        flag = self.flag_box.currentData()
+        flags = {"picks": frozenset({PICK}), "unflagged": frozenset({0}), "rejects": frozenset({REJECT})}.get(flag)
+        score = self.min_score.value()
+        return Filter(min_stars=int(self.stars_box.currentData() or 0), flags=flags, hide_rejects=flag == "hide",
+                      score_range=(score, math.inf) if score > 0 else None)
+
+    def clear_filters(self) -> None:
+        self.stars_box.setCurrentIndex(0)
+        self.flag_box.setCurrentIndex(0)
+        self.min_score.setValue(0)
+
+    def apply_view(self) -> None:
+        key = self.sort_key()
+        if key in self.sort_actions:
+            self.sort_actions[key].setChecked(True)
+        current = self.grid.currentIndex().data(TableRowRole) if self.grid.currentIndex().isValid() else None
+        self.model.set_order(self.table.order(key, self._descending(), self.filter()))
+        if current is not None and self.model.view_row(current) >= 0:
+            self.grid.scrollTo(self.model.index(self.model.view_row(current)))
+        values = self.table.key_values(key) if key in ("personal", "generic") else self.table.generic
+        label = SORT_LABELS[key] if key in ("personal", "generic") else SORT_LABELS["generic"]
+        shown = values[self.model.order] if len(self.model.order) else values[:0]
+        self.histogram.set_values(shown, label)
+        self._update_counts()
+
+    def _reorder_soon(self) -> None:
+        if not hasattr(self, "_reorder_timer"):
+            self._reorder_timer = QTimer(self, singleShot=True, interval=300)
+            self._reorder_timer.timeout.connect(self.apply_view)
+        if not self._reorder_timer.isActive():
+            self._reorder_timer.start()
+
+    # -- the current photo ----------------------------------------------------------------------------
+    def current_row(self) -> int | None:
+        index = self.grid.currentIndex()
+        return index.data(TableRowRole) if index.isValid() else None
+
+    def selected_rows(self) -> list[int]:
+        rows = [i.data(TableRowRole) for i in self.grid.selectionModel().selectedIndexes()]
+        if not rows and self.current_row() is not None:
+            rows = [self.current_row()]
+        return rows
+
+    def _current_changed(self, current, previous) -> None:
+        row = current.data(TableRowRole) if current.isValid() else None
+        if row is None:
+            return
+        self._refresh_current_panel()
+        size = None if self.act_actual.isChecked() else max(self.view.viewport().width(),
+                                                               self.view.viewport().height(), 512)
+        self.loader.load(self.table.paths[row], size)
+
+    def _toggle_actual(self) -> None:
+        self.view.set_actual_size(self.act_actual.isChecked())
+        row = self.current_row()
+        if row is not None and self.act_actual.isChecked():
+            self.loader.load(self.table.paths[row], None)  # full resolution for 100%
+
+    def _photo_loaded(self, image, info, full) -> None:
+        self.view.show_image(image)
+        self.panel.show_exif(info)
+
+    def _photo_failed(self, message: str) -> None:
+        self.view.message(f"Cannot show this photo:\n{message}")
+
+    def _refresh_current_panel(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        t = self.table
+        generic = None if math.isnan(t.generic[row]) else float(t.generic[row])
+        personal = None if math.isnan(t.personal[row]) else float(t.personal[row])
+        key = "personal" if personal is not None else "generic"
+        values = t.key_values(key)
+        rank = None
+        if not math.isnan(values[row]):
+            scored = values[~np.isnan(values)]
+            rank = (int(np.count_nonzero(scored > values[row])) + 1, len(scored))
+        self.panel.show_photo(t.names[row], generic, None if generic is None else float(t.spread[row]),
+                              t.distribution[row], personal, rank, self.user, self.personal_source)
+
+    def step(self, delta: int) -> None:
+        n = self.model.rowCount()
+        if not n:
+            return
+        row = self.grid.currentIndex().row() if self.grid.currentIndex().isValid() else -1
+        target = min(max(row + delta, 0), n - 1)
+        self.grid.setCurrentIndex(self.model.index(target))
+
+    # -- ratings and flags ----------------------------------------------------------------------------
+    def set_stars(self, stars: int | None) -> None:
+        self._mark("stars", stars, f"Rate {stars}" if stars else "Clear rating")
+
+    def set_flag(self, flag: int | None) -> None:
+        self._mark("flag", flag, {PICK: "Pick", REJECT: "Reject", None: "Unflag"}[flag])
+
+    def _mark(self, kind: str, value, text: str) -> None:
+        rows = self.selected_rows()
+        ids = sorted({int(self.table.photo_id[r]) for r in rows if self.table.photo_id[r] >= 0})
+        if not ids:
+            self.statusBar().showMessage("This photo is not in the catalog yet: wait for it to be scored", 4000)
+            return
+        current = self.catalog.ratings(self.user) if kind == "stars" else self.catalog.flags(self.user)
+        old = {pid: current.get(pid) for pid in ids}
+        self.undo.push(MarkCommand(self, kind, ids, value, old, text))
+        if kind == "stars" and value is not None:
+            if self.act_suggest.isChecked():
+                self.request_suggestions()
+            elif len(ids) == 1 and len(rows) == 1:
+                self.step(1)
+
+    def write_marks(self, kind: str, values: dict[int, object]) -> None:
+        """Write stars or flags to the catalog now, then show them (the undo stack calls this)."""
+        if kind == "stars":
+            self.catalog.set_ratings(self.user, list(values.items()))
+        else:
+            self.catalog.set_flags(self.user, list(values.items()))
+        self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user))
+        rows = [int(r) for pid in values for r in self.table.rows_of_photo(pid)]
+        self.model.table_rows_changed(rows)
+        self._update_counts()
+        if kind == "stars":
+            self._offer_training()
+            if self.personal_source != "adapters":
+                self.personal_timer.start()
+        if self.filter() != Filter():
+            self._reorder_soon()
+
+    # -- personal scores, suggestions, training -------------------------------------------------------
+    def _album_report(self) -> ScanReport:
+        return ScanReport(scores=list(self.scores.values()))
+
+    def refresh_personal(self) -> None:
+        """Recompute the current user's scores in the background (PAM: ms; adapters: a scan)."""
+        if not self.scores:
+            return
+        user, catalog_path, folder, album = self.user, self.catalog.path, self.profiles_folder, self._album_report()
+
+        def work(report, cancel):
+            from ..personal.service import personal_scores
+
+            with Catalog(catalog_path) as cat:
+                result = personal_scores(cat, user, album, folder=folder, cancel=cancel,
+                                         progress=lambda p: report(p))
+            return user, album, result
+
+        def progress(p: Progress) -> None:
+            self.scan_label.setText(f"Your scores: {p.done} of {p.total}")
+
+        self._run("personal", work, progress, self._personal_ready,
+                  lambda message: self._job_failed(f"Personal scores unavailable: {message}"))
+
+    def _personal_ready(self, result) -> None:
+        user, album, scores = result
+        if user != self.user:
+            return
+        self.personal_source = scores.source
+        if scores.source is None:
+            self.table.set_personal({})
+        else:
+            pairs = zip(album.scores, scores.scores, strict=True)
+            self.table.set_personal({s.content_hash: float(v) for s, v in pairs})
+        self.model.all_changed()
+        if self.sort_key() == "personal":
+            self.apply_view()
+        self._refresh_current_panel()
+        self._update_user_ui()
+        self.personalScoresReady.emit(scores.source or "")
+
+    def _toggle_suggestions(self) -> None:
+        if self.act_suggest.isChecked():
+            self.request_suggestions()
+        else:
+            self.suggestions = []
+            self._update_user_ui()
+
+    def request_suggestions(self, n: int = 10) -> None:
+        if not self.scores:
+            self.statusBar().showMessage("Suggestions need scored photos: open an album first", 4000)
+            return
+        user, catalog_path, album = self.user, self.catalog.path, self._album_report()
+
+        def work(report, cancel):
+            from ..personal.service import suggest_photos
+
+            with Catalog(catalog_path) as cat:
+                seed = len(cat.ratings(user))
+                return [str(s.path) for s in suggest_photos(cat, user, album, n, seed=seed)]
+
+        self._run("suggest", work, lambda _: None, self._suggestions_ready)
+
+    def _suggestions_ready(self, paths: list[str]) -> None:
+        if not self.act_suggest.isChecked():
+            return
+        self.suggestions = paths
+        if paths:
+            row = self.table.row_of(paths[0])
+            if row is not None:
+                if self.model.view_row(row) < 0:
+                    self.clear_filters()
+                    self.apply_view()
+                self.grid.setCurrentIndex(self.model.index(self.model.view_row(row)))
+                self.grid.scrollTo(self.grid.currentIndex())
+        self._update_user_ui()
+        self.suggestionsReady.emit(paths)
+
+    def _offer_training(self) -> None:
+        n = len(self.catalog.ratings(self.user))
+        self.offer_button.setVisible(n >= 5 and n - self.ratings_at_training >= TRAIN_OFFER_EVERY)
+        self._update_user_ui()
+
+    def train(self) -> None:
+        from ..personal.training import MIN_RATINGS
+
+        n = len(self.catalog.ratings(self.user))
+        if n < MIN_RATINGS:
+            QMessageBox.information(self, "Learn my taste",
+                                    f"Rate at least {MIN_RATINGS} photos first (you have rated {n}).\n"
+                                    "Taste ▸ Rate Suggestions (Ctrl+R) shows the most useful ones.")
+            return
+        dialog = TrainingDialog(self, self.user, n)
+        user, catalog_path, folder = self.user, self.catalog.path, self.profiles_folder
+
+        def work(report, cancel):
+            from ..personal.service import train_user
+
+            with Catalog(catalog_path) as cat:
+                return train_user(cat, user, progress=report, cancel=cancel, folder=folder)
+
+        def finished(outcome) -> None:
+            dialog.finish(outcome)
+            self.ratings_at_training = outcome.n_ratings
+            self.offer_button.hide()
+            self.refresh_personal()
+
+        def failed(message: str) -> None:
+            dialog.fail(message)
+
+        job = self._run("train", work, dialog.update_progress, finished, failed)
+        job.signals.cancelled.connect(lambda _: dialog.cancelled())
+        dialog.cancel_requested.connect(job.stop)
+        self.training_dialog = dialog
+        dialog.show()
+
+    # -- users ----------------------------------------------------------------------------------------
+    def switch_user(self, name: str) -> None:
+        self.user = name
+        self.settings.setValue("user", name)
+        self.catalog.user_id(name)
+        self.ratings_at_training = len(self.catalog.ratings(name))
+        self.undo.clear()
+        self.table.set_marks(self.catalog.ratings(name), self.catalog.flags(name))
+        self.table.set_personal({})
+        self.personal_source = None
+        self.model.all_changed()
+        self.refresh_personal()
+        self._update_user_ui()
+        self._update_counts()
+
+    def new_user(self) -> None:
+        name, ok = QInputDialog.getText(self, "New user", "Name:")
+        if ok and name.strip():
+            if name.strip() in self.catalog.users():
+                QMessageBox.warning(self, "New user", f"There is already a user named {name.strip()}.")
+                return
+            self.switch_user(name.strip())
+
+    def rename_user(self) -> None:
+        from ..personal.service import rename_user
+
+        name, ok = QInputDialog.getText(self, "Rename user", "New name:", text=self.user)
+        if ok and name.strip() and name.strip() != self.user:
+            try:
+                rename_user(self.catalog, self.user, name.strip(), self.profiles_folder)
+            except (ValueError, KeyError, OSError) as exc:
+                QMessageBox.warning(self, "Rename user", str(exc))
+                return
+            self.user = name.strip()
+            self.settings.setValue("user", self.user)
+            self._update_user_ui()
+
+    def delete_user(self) -> None:
+        from ..personal.service import delete_user
+
+        answer = QMessageBox.question(
+            self, "Delete user", f"Delete {self.user} with all their ratings, flags and personal model?\n"
+                                 "Photos and generic scores are kept.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        delete_user(self.catalog, self.user, self.profiles_folder)
+        others = self.catalog.users()
+        self.switch_user(others[0] if others else (getpass.getuser() or "me").title())
+
+    def _update_user_ui(self) -> None:
+        n = len(self.catalog.ratings(self.user))
+        source = {"adapters": "trained model", "pam": "from ratings", None: "no personal model yet"}.get(
+            self.personal_source, "")
+        text = f"{self.user}: {n} ratings, {source}"
+        if self.act_suggest.isChecked():
+            text = f"Rate suggestions ({len(self.suggestions)} queued) · " + text
+        self.user_label.setText(text)
+        self.user_menu.clear()
+        group = QActionGroup(self.user_menu)
+        for name in self.catalog.users():
+            a = self.user_menu.addAction(name, lambda name=name: self.switch_user(name))
+            a.setCheckable(True)
+            a.setChecked(name == self.user)
+            group.addAction(a)
+
+    def _update_counts(self) -> None:
+        c = self.table.counts()
+        shown = self.model.rowCount()
+        self.counts_label.setText(f"{shown} shown · {c['photos']} photos · {c['scored']} scored · "
+                                  f"{c['rated']} rated · {c['picked']} picked")
+        if self.skipped:
+            self.skipped_button.setText(f"{len(self.skipped)} skipped")
+            self.skipped_button.show()
+        else:
+            self.skipped_button.hide()
+
+    def show_skipped(self) -> None:
+        text = "\n".join(f"{p}: {reason}" for p, reason in self.skipped)
+        box = QMessageBox(QMessageBox.Icon.Information, "Skipped files",
+                          f"{len(self.skipped)} file(s) could not be scored.", parent=self)
+        box.setDetailedText(text)
+        box.exec()
+
+    def about(self) -> None:
+        from .. import __version__
+
+        QMessageBox.about(self, f"About {APP}",
+                          f"<b>{APP}</b> {__version__}<br>Scores your photos with a generic aesthetic model "
+                          "(NIMA, idealo, Apache-2.0) and learns your own taste from your ratings.")
+
+
+def _device_text() -> str:
+    """Which device training and scoring use; run on a worker (importing torch takes a second)."""
+    from ..devices import describe, resolve_device
+
+    return describe(resolve_device())

@@ -1,0 +1,62 @@
+"""Thumbnails for the browser, made once and kept in the user cache folder.
+
+A thumbnail is keyed by the file's path, size and mtime (a cheap ``stat``), so an edited photo
+gets a new one and an unchanged album opens without decoding anything. JPEGs are draft-decoded
+at the thumbnail size, so making one costs a few milliseconds even for a 24 MP photo. Qt-free:
+the GUI's workers call this and wrap the pixels in a ``QImage``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from platformdirs import user_cache_dir
+
+from .imaging import load_photo
+
+SIZE = 256
+ENV_VAR = "AESTHETIC_CURATOR_CACHE"
+
+
+def cache_dir() -> Path:
+    """``$AESTHETIC_CURATOR_CACHE/thumbnails`` or the platform's user cache folder."""
+    root = os.environ.get(ENV_VAR) or user_cache_dir("aesthetic-curator", appauthor=False)
+    return Path(root) / "thumbnails"
+
+
+def _key(path: Path, size: int) -> str:
+    st = os.stat(path)
+    text = f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{size}"
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def thumbnail(path: Path, size: int = SIZE, folder: Path | None = None) -> np.ndarray:
+    """An upright sRGB thumbnail (uint8 HWC, longest side ``size``), from the cache when it can.
+
+    Raises the photo's :class:`~aesthetic_curator.errors.PhotoError` when it cannot be decoded.
+    """
+    folder = folder or cache_dir()
+    key = _key(path, size)
+    cached = folder / key[:2] / f"{key}.jpg"
+    if cached.is_file():
+        try:
+            with Image.open(cached) as im:
+                return np.asarray(im.convert("RGB"))
+        except OSError:
+            pass  # a damaged cache entry is simply remade
+    im = load_photo(Path(path), min_size=size)
+    im.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".thumb", suffix=".jpg", dir=cached.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            im.save(fh, format="JPEG", quality=85)
+        os.replace(tmp, cached)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # a read-only or full cache only costs speed
+    return np.asarray(im)
