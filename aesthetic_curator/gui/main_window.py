@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSettings, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.user = self._initial_user()
         self.ratings_at_training = len(self.catalog.ratings(self.user))
         self.suggestions: list[str] = []
+        self.train_config = None  # training.TrainConfig; None: the defaults
         self.loader = PhotoLoader(self._photo_loaded, self._photo_failed)
         self.personal_timer = QTimer(self, singleShot=True, interval=400)
         self.personal_timer.timeout.connect(self.refresh_personal)
@@ -316,6 +317,10 @@ class MainWindow(QMainWindow):
         """Stop every job and wait for the pools (a closing window leaves no thread running)."""
         for job in self.jobs.values():
             job.stop()
+        self.jobs = {}  # results still queued for delivery are ignored from now on
+        for timer in (self.personal_timer, self.scroll_timer, getattr(self, "_reorder_timer", None)):
+            if timer is not None:
+                timer.stop()
         self.model.pool.clear()
         self.pool.clear()
         self.pool.waitForDone()
@@ -389,7 +394,7 @@ class MainWindow(QMainWindow):
             self.scan_bar.show()
             self.albumLoaded.emit(len(paths))
             if len(paths):
-                self.grid.setCurrentIndex(self.model.index(0))
+                self.go_to(0)
         elif kind == "scores":
             _, scores, ids = payload
             for s in scores:
@@ -563,8 +568,14 @@ class MainWindow(QMainWindow):
         if not n:
             return
         row = self.grid.currentIndex().row() if self.grid.currentIndex().isValid() else -1
-        target = min(max(row + delta, 0), n - 1)
-        self.grid.setCurrentIndex(self.model.index(target))
+        self.go_to(min(max(row + delta, 0), n - 1))
+
+    def go_to(self, view_row: int) -> None:
+        """Make this the one current and selected photo (what keys then act on), and show it."""
+        index = self.model.index(view_row)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.grid.selectionModel().setCurrentIndex(index, flags)
+        self.grid.scrollTo(index)
 
     # -- ratings and flags ----------------------------------------------------------------------------
     def set_stars(self, stars: int | None) -> None:
@@ -678,8 +689,7 @@ class MainWindow(QMainWindow):
                 if self.model.view_row(row) < 0:
                     self.clear_filters()
                     self.apply_view()
-                self.grid.setCurrentIndex(self.model.index(self.model.view_row(row)))
-                self.grid.scrollTo(self.grid.currentIndex())
+                self.go_to(self.model.view_row(row))
         self._update_user_ui()
         self.suggestionsReady.emit(paths)
 
@@ -698,13 +708,13 @@ class MainWindow(QMainWindow):
                                     "Taste ▸ Rate Suggestions (Ctrl+R) shows the most useful ones.")
             return
         dialog = TrainingDialog(self, self.user, n)
-        user, catalog_path, folder = self.user, self.catalog.path, self.profiles_folder
+        user, catalog_path, folder, config = self.user, self.catalog.path, self.profiles_folder, self.train_config
 
         def work(report, cancel):
             from ..personal.service import train_user
 
             with Catalog(catalog_path) as cat:
-                return train_user(cat, user, progress=report, cancel=cancel, folder=folder)
+                return train_user(cat, user, config=config, progress=report, cancel=cancel, folder=folder)
 
         def finished(outcome) -> None:
             dialog.finish(outcome)

@@ -1,0 +1,233 @@
+"""The desktop app, driven as a user drives it (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QSettings, Qt
+
+from aesthetic_curator import album, imaging, scoring, thumbnails
+from aesthetic_curator.catalog import PICK, Catalog
+from aesthetic_curator.gui.album_model import GenericScoreRole, PathRole, StarsRole
+from aesthetic_curator.gui.main_window import MainWindow
+from aesthetic_curator.personal import service, training
+from aesthetic_curator.personal.profile import profile_path
+from aesthetic_curator.personal.training import TrainConfig
+from aesthetic_curator.scoring import ScanReport
+
+WAIT = 60_000
+
+
+@pytest.fixture
+def small_album(kodak_paths, tmp_path: Path) -> Path:
+    """Twelve Kodak photos as small JPEGs: real content, quick to score."""
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for p in kodak_paths[:12]:
+        Image.open(p).convert("RGB").resize((192, 192)).save(folder / f"{p.stem}.jpg", quality=90)
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path):
+    windows = []
+
+    def make() -> MainWindow:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(settings=settings, profiles_folder=tmp_path / "profiles",
+                       thumbnail_folder=tmp_path / "thumbs")
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+def open_and_score(qtbot, window: MainWindow, folder: Path) -> None:
+    with qtbot.waitSignal(window.scanFinished, timeout=WAIT):
+        window.open_album(folder)
+    qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
+
+
+def test_opening_kodak24_shows_24_items_and_scores_arrive(qtbot, qtmodeltester, make_window, kodak_dir):
+    window = make_window()
+    arrived = []
+    window.scoresArrived.connect(arrived.append)
+    with qtbot.waitSignal(window.albumLoaded, timeout=WAIT) as listed:
+        window.open_album(kodak_dir)
+    assert listed.args == [24]
+    assert window.model.rowCount() == 24
+    qtbot.waitSignal(window.scanFinished, timeout=WAIT).wait()
+    assert arrived and arrived[-1] == 24
+    scores = [window.model.index(r).data(GenericScoreRole) for r in range(24)]
+    assert all(s is not None and 1 <= s <= 10 for s in scores)
+    assert scores == sorted(scores, reverse=True)  # default sort: generic score, best first
+    qtmodeltester.check(window.model)
+    qtbot.waitUntil(lambda: window.model.index(0).data(Qt.ItemDataRole.UserRole + 7), timeout=WAIT)  # thumbnail
+
+
+def test_keyboard_rating_is_stored_at_once_and_survives_a_restart(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    window.grid.setFocus()
+    window.go_to(0)
+    path = window.model.index(0).data(PathRole)
+    qtbot.keyClick(window.grid, Qt.Key.Key_4)
+    with Catalog() as cat:
+        pid = cat.photo_id_for_file(path)
+        assert cat.ratings(window.user) == {pid: 4.0}
+    window.go_to(window.model.view_row(window.table.row_of(path)))
+    qtbot.keyClick(window.grid, Qt.Key.Key_P)
+    with Catalog() as cat:
+        assert cat.flags(window.user) == {pid: PICK}
+    qtbot.keyClick(window.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undo the pick
+    with Catalog() as cat:
+        assert cat.flags(window.user) == {}
+        assert cat.ratings(window.user) == {pid: 4.0}
+    user = window.user
+    window.close()
+
+    again = make_window()
+    assert again.user == user
+    open_and_score(qtbot, again, small_album)
+    row = again.model.view_row(again.table.row_of(path))
+    assert again.model.index(row).data(StarsRole) == 4
+
+
+def test_rate_suggestions_follow_active_pam(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    with qtbot.waitSignal(window.suggestionsReady, timeout=WAIT) as first:
+        window.act_suggest.trigger()
+    report = ScanReport(scores=list(window.scores.values()))
+    with Catalog() as cat:
+        expected = [str(s.path) for s in service.suggest_photos(cat, window.user, report, 10, seed=0)]
+    assert first.args[0] == expected
+    assert window.grid.currentIndex().data(PathRole) == expected[0]
+    window.grid.setFocus()
+    with qtbot.waitSignal(window.suggestionsReady, timeout=WAIT) as second:
+        qtbot.keyClick(window.grid, Qt.Key.Key_5)
+    with Catalog() as cat:
+        assert len(cat.ratings(window.user)) == 1
+        expected = [str(s.path) for s in service.suggest_photos(cat, window.user, report, 10, seed=1)]
+    assert second.args[0] == expected
+    assert expected[0] != first.args[0][0]  # the rated photo is never suggested again
+    assert window.grid.currentIndex().data(PathRole) == expected[0]
+
+
+def rate_some(window: MainWindow, n: int) -> None:
+    for r in range(n):
+        window.go_to(r)
+        window.set_stars(1 + r % 5)
+
+
+def test_learn_my_taste_trains_with_progress_and_refreshes_scores(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    rate_some(window, 6)
+    window.train_config = TrainConfig(epochs=2, batch_size=4)
+    epochs = []
+    window.train()
+    job = window.jobs["train"]
+    job.signals.progress.connect(lambda _id, p: epochs.append(p.epoch) if hasattr(p, "epoch") else None)
+    qtbot.waitSignal(window.personalScoresReady, timeout=WAIT, check_params_cb=lambda s: s == "adapters").wait()
+    assert epochs == [1, 2]
+    assert profile_path(window.user, window.profiles_folder).is_file()
+    assert "Done" in window.training_dialog.detail.text()
+    personal = window.table.personal
+    assert np.isfinite(personal).all()
+
+
+def test_cancel_training_keeps_the_previous_profile(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    rate_some(window, 6)
+    window.train_config = TrainConfig(epochs=1, batch_size=4)
+    window.train()
+    qtbot.waitUntil(lambda: "train" not in window.jobs, timeout=WAIT)
+    path = profile_path(window.user, window.profiles_folder)
+    before = path.read_bytes()
+
+    window.train_config = TrainConfig(epochs=200, batch_size=4, patience=1000)
+    window.train()
+    job = window.jobs["train"]
+    with qtbot.waitSignal(job.signals.progress, timeout=WAIT):
+        pass
+    with qtbot.waitSignal(job.signals.cancelled, timeout=WAIT):
+        window.training_dialog.buttons.rejected.emit()  # the dialog's Cancel
+    assert "Cancelled" in window.training_dialog.detail.text()
+    assert path.read_bytes() == before
+
+
+def test_sorting_and_filters_change_the_visible_order(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+
+    def names() -> list[str]:
+        return [Path(window.model.index(r).data(PathRole)).name for r in range(window.model.rowCount())]
+
+    by_score = names()
+    window.sort_box.setCurrentIndex(window.sort_box.findData("name"))
+    assert names() == sorted(by_score)
+    window.reverse_button.setChecked(True)
+    assert names() == sorted(by_score, reverse=True)
+    window.reverse_button.setChecked(False)
+    window.sort_box.setCurrentIndex(window.sort_box.findData("generic"))
+    assert names() == by_score
+
+    for r, stars in ((0, 5), (3, 2)):
+        window.go_to(r)
+        window.set_stars(stars)
+    rated = {by_score[0], by_score[3]}
+    window.stars_box.setCurrentIndex(1)  # one star and up
+    assert set(names()) == rated
+    window.stars_box.setCurrentIndex(3)  # three stars and up
+    assert names() == [by_score[0]]
+    window.clear_filters()
+    window.go_to(1)
+    window.set_flag(-1)
+    window.flag_box.setCurrentIndex(window.flag_box.findData("hide"))
+    assert by_score[1] not in names() and len(names()) == len(by_score) - 1
+
+
+def test_the_gui_thread_never_scores_decodes_scans_or_trains(qtbot, make_window, small_album):
+    """Every heavy core function must run on a worker: a profiler on the GUI thread alone records
+    any call to them while the user opens an album, browses, rates and trains."""
+    heavy = {f.__code__ for f in (scoring.score_album, scoring.Scorer.__call__, imaging.decode, imaging.load_photo,
+                                  album.find_photos, thumbnails.thumbnail, training.train_personal,
+                                  service.train_user, service.personal_scores, service.suggest_photos)}
+    seen: list[str] = []
+    gui_thread = threading.get_ident()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in heavy:
+            seen.append(frame.f_code.co_name)
+
+    window = make_window()
+    sys.setprofile(profile)
+    try:
+        open_and_score(qtbot, window, small_album)
+        for r in range(3):
+            window.go_to(r)
+            qtbot.wait(50)
+        rate_some(window, 6)
+        window.act_suggest.trigger()
+        qtbot.waitUntil(lambda: "suggest" not in window.jobs, timeout=WAIT)
+        window.train_config = TrainConfig(epochs=1, batch_size=4)
+        with qtbot.waitSignal(window.personalScoresReady, timeout=WAIT, check_params_cb=lambda s: s == "adapters"):
+            window.train()
+    finally:
+        sys.setprofile(None)
+    assert threading.get_ident() == gui_thread
+    assert seen == []
