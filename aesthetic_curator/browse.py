@@ -93,8 +93,10 @@ class PhotoTable:
 
     # -- sort and filter --------------------------------------------------------------------------------
     def key_values(self, key: str) -> np.ndarray:
+        """Per-row values of a sort key. "personal" is the user's own stars where they rated the
+        photo (what they said beats what we predict), else the predicted stars."""
         if key == "personal":
-            return self.personal
+            return np.where(self.stars > 0, self.stars.astype(np.float64), self.personal)
         if key == "generic":
             return self.generic
         if key == "date":

@@ -161,14 +161,17 @@ class ScorePanel(QWidget):
         layout.addStretch(1)
 
     def show_photo(self, name: str, generic: float | None, spread: float | None, distribution, personal: float | None,
-                   rank: tuple[int, int] | None, user: str | None, source: str | None) -> None:
+                   rank: tuple[int, int] | None, user: str | None, source: str | None, stars: int = 0) -> None:
         self.title.setText(name)
         lines = []
         if generic is None:
             lines.append("Generic score: <i>not scored yet</i>")
         else:
             lines.append(f"Generic score: <b>{generic:.2f}</b> / 10 (spread {spread:.2f})")
-        if user:
+        if user and stars:
+            predicted = "" if personal is None else f" <span style='color:#888'>(predicted {personal:.2f})</span>"
+            lines.append(f"{user} rated it <b>{'★' * stars}</b>{predicted}")
+        elif user:
             if personal is None:
                 lines.append(f"{user}'s score: <i>rate a few photos first</i>")
             else:
