@@ -231,8 +231,8 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.sort_actions = {}
         for i, key in enumerate(SORT_KEYS, 1):
-            a = self._action(v, f"Sort by {SORT_LABELS[key]}", f"Ctrl+{i}", lambda _=False, key=key:
-                             self.sort_box.setCurrentIndex(SORT_KEYS.index(key)), checkable=True)
+            a = self._action(v, f"Sort by {SORT_LABELS[key]}", f"Ctrl+{i}", lambda _=False, key=key: self.sort_by(key),
+                             checkable=True)
             group.addAction(a)
             self.sort_actions[key] = a
         self._action(v, "Re&verse Order", "Ctrl+Shift+R", lambda: self.reverse_button.toggle())
@@ -408,7 +408,8 @@ class MainWindow(QMainWindow):
             rows = self.table.set_scores(scores, ids)
             self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user))
             self.model.table_rows_changed(rows)
-            self._reorder_soon()
+            # The order stays put while a scan runs (re-sorting under the user's eyes would move the
+            # photo they are looking at); it is applied when the scan ends, or now with Ctrl+1..4.
             self._refresh_current_panel()
             self.scoresArrived.emit(len(self.scores))
         elif kind == "progress":
@@ -493,6 +494,13 @@ class MainWindow(QMainWindow):
         score = self.min_score.value()
         return Filter(min_stars=int(self.stars_box.currentData() or 0), flags=flags, hide_rejects=flag == "hide",
                       score_range=(score, math.inf) if score > 0 else None)
+
+    def sort_by(self, key: str) -> None:
+        """Sort now (also re-sorts by the current key, e.g. while a scan is adding scores)."""
+        self.sort_box.blockSignals(True)
+        self.sort_box.setCurrentIndex(SORT_KEYS.index(key))
+        self.sort_box.blockSignals(False)
+        self.apply_view()
 
     def clear_filters(self) -> None:
         self.stars_box.setCurrentIndex(0)
