@@ -21,6 +21,15 @@ def isolated_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def isolated_profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Profiles and thumbnails in the test's tmp dir too: no test writes to the user's folders."""
+    folder = tmp_path / "profiles"
+    monkeypatch.setenv("AESTHETIC_CURATOR_PROFILES", str(folder))
+    monkeypatch.setenv("AESTHETIC_CURATOR_CACHE", str(tmp_path / "cache"))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def kodak_dir() -> Path:
     if not KODAK.is_dir() or len(list(KODAK.glob("kodim*.png"))) < 24:

@@ -19,15 +19,6 @@ from aesthetic_curator.personal.adapters import (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """On a small machine shared with other work, two OpenMP threads run ~10x slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def kodak_batch(kodak_paths):
     """Four real photos as the scan feeds them to the network: 224x224, nearest, RGB in [0, 1]."""

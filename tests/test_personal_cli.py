@@ -8,30 +8,13 @@ import os
 import shutil
 
 import pytest
-import torch
 from PIL import Image
 
 from aesthetic_curator.catalog import Catalog
 from aesthetic_curator.cli import main
 from aesthetic_curator.models import NIMA_MOBILENET_AVA
-from aesthetic_curator.personal.profile import ENV_VAR, Profile, load_profile, profile_path, save_profile
+from aesthetic_curator.personal.profile import Profile, load_profile, profile_path, save_profile
 from aesthetic_curator.personal.service import rated_photos
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """On a small machine shared with other work, two OpenMP threads run ~10x slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True)
-def isolated_profiles(tmp_path, monkeypatch):
-    folder = tmp_path / "profiles"
-    monkeypatch.setenv(ENV_VAR, str(folder))
-    return folder
 
 
 @pytest.fixture()

@@ -28,13 +28,6 @@ from aesthetic_curator.personal.profile import (
 OTHER_MODEL = WeightsSpec(name="resnet18-flickr", filename="resnet18_flickr.pt", sha256="ab" * 32)
 
 
-@pytest.fixture(autouse=True)
-def isolated_profiles(tmp_path, monkeypatch):
-    folder = tmp_path / "profiles"
-    monkeypatch.setenv(ENV_VAR, str(folder))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def base():
     return load_generic()[0]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from aesthetic_curator.catalog import Catalog
 from aesthetic_curator.models import load_generic
-from aesthetic_curator.personal.profile import ENV_VAR, load_profile, profile_path
+from aesthetic_curator.personal.profile import load_profile, profile_path
 from aesthetic_curator.personal.service import NotEnoughRatings, Preparing, rate_files, train_user
 from aesthetic_curator.personal.training import (
     MIN_RATINGS,
@@ -27,22 +27,6 @@ from aesthetic_curator.personal.training import (
 )
 
 SMALL = TrainConfig(epochs=2, batch_size=4)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """On a small machine shared with other work, two OpenMP threads run ~10x slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True)
-def isolated_profiles(tmp_path, monkeypatch):
-    folder = tmp_path / "profiles"
-    monkeypatch.setenv(ENV_VAR, str(folder))
-    return folder
 
 
 @pytest.fixture(scope="module")
