@@ -204,9 +204,12 @@ def test_sorting_and_filters_change_the_visible_order(qtbot, make_window, small_
 def test_the_gui_thread_never_scores_decodes_scans_or_trains(qtbot, make_window, small_album):
     """Every heavy core function must run on a worker: a profiler on the GUI thread alone records
     any call to them while the user opens an album, browses, rates and trains."""
+    import torch
+
     heavy = {f.__code__ for f in (scoring.score_album, scoring.Scorer.__call__, imaging.decode, imaging.load_photo,
                                   album.find_photos, thumbnails.thumbnail, training.train_personal,
-                                  service.train_user, service.personal_scores, service.suggest_photos)}
+                                  service.train_user, service.personal_scores, service.suggest_photos,
+                                  torch.load, torch.save, torch.nn.Module.__call__)}
     seen: list[str] = []
     gui_thread = threading.get_ident()
 
@@ -231,3 +234,43 @@ def test_the_gui_thread_never_scores_decodes_scans_or_trains(qtbot, make_window,
         sys.setprofile(None)
     assert threading.get_ident() == gui_thread
     assert seen == []
+
+
+def test_undo_and_redo_of_stars_write_the_catalog(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    window.go_to(2)
+    pid = int(window.table.photo_id[window.current_row()])
+    window.set_stars(3)
+    window.go_to(2)
+    window.set_stars(5)
+
+    def stars():
+        with Catalog() as cat:
+            return cat.ratings(window.user).get(pid)
+
+    assert stars() == 5
+    window.undo.undo()
+    assert stars() == 3
+    window.undo.undo()
+    assert stars() is None
+    window.undo.redo()
+    assert stars() == 3
+    assert window.model.index(window.model.view_row(window.table.rows_of_photo(pid)[0])).data(StarsRole) == 3
+
+
+def test_each_user_has_their_own_ratings(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    first = window.user
+    window.go_to(0)
+    window.set_stars(4)
+    window.switch_user("Ben")
+    assert window.user == "Ben" and window.table.counts()["rated"] == 0
+    window.go_to(1)
+    window.set_stars(2)
+    window.switch_user(first)
+    assert window.table.counts()["rated"] == 1
+    with Catalog() as cat:
+        assert sorted(cat.users()) == sorted([first, "Ben"])
+        assert list(cat.ratings(first).values()) == [4.0] and list(cat.ratings("Ben").values()) == [2.0]

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from ..browse import PhotoTable
 from ..catalog import PICK, REJECT
 from ..thumbnails import SIZE, thumbnail
-from .workers import Job, to_qimage
+from .workers import Job, clear_queued, start, to_qimage
 
 ThumbnailRole = Qt.ItemDataRole.UserRole + 1
 GenericScoreRole = Qt.ItemDataRole.UserRole + 2
@@ -31,7 +31,7 @@ PathRole = Qt.ItemDataRole.UserRole + 6
 LoadedRole = Qt.ItemDataRole.UserRole + 7
 TableRowRole = Qt.ItemDataRole.UserRole + 8
 
-MAX_PIXMAPS = 3000
+MAX_PIXMAPS = 1500  # at 256 px about 250 MB at most
 
 
 class AlbumModel(QAbstractListModel):
@@ -49,7 +49,7 @@ class AlbumModel(QAbstractListModel):
 
     # -- contents ---------------------------------------------------------------------------------------
     def set_table(self, table: PhotoTable, order: np.ndarray | None = None) -> None:
-        self.pool.clear()
+        clear_queued(self.pool)
         self.beginResetModel()
         self.table = table
         self._pixmaps.clear()
@@ -153,7 +153,7 @@ class AlbumModel(QAbstractListModel):
         table = self.table
         job.signals.finished.connect(lambda _id, image: self._arrived(table, row, image))
         job.signals.failed.connect(lambda _id, message: self._arrived(table, row, None))
-        self.pool.start(job)
+        start(job, self.pool)
 
     def _arrived(self, table: PhotoTable, row: int, image) -> None:
         if table is not self.table:
@@ -171,7 +171,7 @@ class AlbumModel(QAbstractListModel):
 
     def drop_queued_thumbnails(self) -> None:
         """Forget requests not started yet (the view scrolled past them); visible rows ask again."""
-        self.pool.clear()
+        clear_queued(self.pool)
         self._pending = {row: job for row, job in self._pending.items() if job.started}
 
 

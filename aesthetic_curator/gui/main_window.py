@@ -12,6 +12,7 @@ import getpass
 import logging
 import math
 import os
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ from .album_model import AlbumModel, TableRowRole, ThumbnailDelegate
 from .plots import ScoreHistogram
 from .training_dialog import TrainingDialog
 from .viewer import PhotoLoader, PhotoView, ScorePanel
-from .workers import Job, start
+from .workers import Job, clear_queued, start
 
 logger = logging.getLogger(__name__)
 
@@ -59,10 +60,17 @@ class MarkCommand(QUndoCommand):
         self.window, self.kind, self.photo_ids, self.new, self.old = window, kind, photo_ids, new, old
 
     def redo(self) -> None:
-        self.window.write_marks(self.kind, {pid: self.new for pid in self.photo_ids})
+        self._write({pid: self.new for pid in self.photo_ids})
 
     def undo(self) -> None:
-        self.window.write_marks(self.kind, dict(self.old))
+        self._write(dict(self.old))
+
+    def _write(self, values: dict[int, object]) -> None:
+        try:
+            self.window.write_marks(self.kind, values)
+        except sqlite3.Error as exc:
+            self.setObsolete(True)  # not stored: the undo stack must not pretend it was
+            self.window.write_failed(exc)
 
 
 class MainWindow(QMainWindow):
@@ -82,8 +90,12 @@ class MainWindow(QMainWindow):
         self.catalog_path = catalog_path
         self.catalog = Catalog(catalog_path)
         self.profiles_folder = profiles_folder
+        # Heavy jobs (scan, training, adapter scores) and light ones (PAM, suggestions, dates) on
+        # separate pools, so a long scan never makes a suggestion wait.
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
+        self.light_pool = QThreadPool(self)
+        self.light_pool.setMaxThreadCount(2)
         self.table = PhotoTable([])
         self.scores: dict[str, PhotoScore] = {}
         self.album: Path | None = None
@@ -131,7 +143,7 @@ class MainWindow(QMainWindow):
         self.grid.setStyleSheet("QListView { background: #26262a; border: none; }")
         self.grid.selectionModel().currentChanged.connect(self._current_changed)
         self.grid.verticalScrollBar().valueChanged.connect(lambda _: self.scroll_timer.start())
-        self.grid.doubleClicked.connect(lambda _: self.act_actual.toggle())
+        self.grid.doubleClicked.connect(lambda _: self.act_actual.trigger())
 
         bar = QWidget()
         row = QHBoxLayout(bar)
@@ -206,7 +218,7 @@ class MainWindow(QMainWindow):
         undo = self.undo.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setShortcuts(QKeySequence.StandardKey.Redo)
         e.addAction(undo)
         e.addAction(redo)
         self.addAction(undo)
@@ -237,7 +249,7 @@ class MainWindow(QMainWindow):
             self.sort_actions[key] = a
         self._action(v, "Re&verse Order", "Ctrl+Shift+R", lambda: self.reverse_button.toggle())
         v.addSeparator()
-        self._action(v, "&Hide Rejects", "Ctrl+H", lambda: self.flag_box.setCurrentIndex(1))
+        self._action(v, "&Hide Rejects", "Ctrl+Alt+H", lambda: self.flag_box.setCurrentIndex(1))
         self._action(v, "Picks &Only", "Ctrl+Shift+P", lambda: self.flag_box.setCurrentIndex(2))
         self._action(v, "Show &All", "Ctrl+Shift+A", self.clear_filters)
 
@@ -271,7 +283,7 @@ class MainWindow(QMainWindow):
         self.skipped_button.hide()
         self.device_label = QLabel("Device: …")
         self._run("device", lambda report, cancel: _device_text(),
-                  lambda _: None, lambda text: self.device_label.setText(f"Device: {text}"))
+                  lambda _: None, lambda text: self.device_label.setText(f"Device: {text}"), light=True)
         for w in (self.scan_label, self.scan_bar):
             sb.addWidget(w)
         for w in (self.offer_button, self.user_label, self.counts_label, self.skipped_button, self.device_label):
@@ -321,10 +333,10 @@ class MainWindow(QMainWindow):
         for timer in (self.personal_timer, self.scroll_timer, getattr(self, "_reorder_timer", None)):
             if timer is not None:
                 timer.stop()
-        self.model.pool.clear()
-        self.pool.clear()
-        self.pool.waitForDone()
-        self.model.pool.waitForDone()
+        for pool in (self.model.pool, self.pool, self.light_pool):
+            clear_queued(pool)
+        for pool in (self.pool, self.light_pool, self.model.pool):
+            pool.waitForDone()
         QThreadPool.globalInstance().waitForDone()
         self.catalog.close()
 
@@ -384,7 +396,8 @@ class MainWindow(QMainWindow):
                     paths, cat, scorer=scorer, progress=lambda p: report(("progress", p)), cancel=cancel,
                     on_scores=lambda s: report(("scores", s, cat.photo_ids(x.content_hash for x in s))))
 
-        self._run("scan", scan, self._scan_progress, self._scan_finished)
+        self._run("scan", scan, self._scan_progress, self._scan_finished, self._scan_failed)
+        self.undo.clear()  # undoing a rating in an album no longer shown would be a surprise
 
     def _scan_progress(self, payload) -> None:
         kind = payload[0]
@@ -406,8 +419,10 @@ class MainWindow(QMainWindow):
             for s in scores:
                 self.scores[str(s.path)] = s
             rows = self.table.set_scores(scores, ids)
-            self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user))
+            self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user), rows)
             self.model.table_rows_changed(rows)
+            if self.filter() != Filter():
+                self._reorder_soon()  # a filter on stars or flags can only be applied once ids are known
             # The order stays put while a scan runs (re-sorting under the user's eyes would move the
             # photo they are looking at); it is applied when the scan ends, or now with Ctrl+1..4.
             self._refresh_current_panel()
@@ -428,6 +443,12 @@ class MainWindow(QMainWindow):
         self.refresh_personal()
         self.scanFinished.emit()
 
+    def _scan_failed(self, message: str) -> None:
+        self.scan_bar.hide()
+        self.scan_label.setText("Scoring stopped")
+        QMessageBox.warning(self, "Scoring stopped", f"Scoring this album stopped: {message}\n"
+                                                     "Photos scored so far are kept.")
+
     def _start_dates(self, paths: list[Path]) -> None:
         def dates(report, cancel):
             rows, times = [], []
@@ -446,10 +467,10 @@ class MainWindow(QMainWindow):
 
         table = self.table
         self._run("dates", dates, lambda payload: table.set_captured(*payload) if table is self.table else None,
-                  lambda _: self._reorder_soon() if self.sort_key() == "date" else None)
+                  lambda _: self._reorder_soon() if self.sort_key() == "date" else None, light=True)
 
     # -- jobs -----------------------------------------------------------------------------------------
-    def _run(self, name: str, fn, on_progress, on_finished, on_failed=None) -> Job:
+    def _run(self, name: str, fn, on_progress, on_finished, on_failed=None, *, light: bool = False) -> Job:
         old = self.jobs.get(name)
         if old is not None:
             old.stop()
@@ -474,7 +495,7 @@ class MainWindow(QMainWindow):
         job.signals.finished.connect(finished)
         job.signals.failed.connect(failed)
         job.signals.cancelled.connect(lambda i: self.jobs.pop(name, None) if current(i) else None)
-        return start(job, self.pool)
+        return start(job, self.light_pool if light else self.pool)
 
     def _job_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -511,10 +532,14 @@ class MainWindow(QMainWindow):
         key = self.sort_key()
         if key in self.sort_actions:
             self.sort_actions[key].setChecked(True)
-        current = self.grid.currentIndex().data(TableRowRole) if self.grid.currentIndex().isValid() else None
+        index = self.grid.currentIndex()
+        current = index.data(TableRowRole) if index.isValid() else None
+        position = index.row() if index.isValid() else 0
         self.model.set_order(self.table.order(key, self._descending(), self.filter()))
         if current is not None and self.model.view_row(current) >= 0:
             self.grid.scrollTo(self.model.index(self.model.view_row(current)))
+        elif self.model.rowCount():  # the photo left the view (filtered out): stay where it was
+            self.go_to(min(position, self.model.rowCount() - 1))
         values = self.table.key_values(key) if key in ("personal", "generic") else self.table.generic
         label = SORT_LABELS[key] if key in ("personal", "generic") else SORT_LABELS["generic"]
         shown = values[self.model.order] if len(self.model.order) else values[:0]
@@ -544,15 +569,16 @@ class MainWindow(QMainWindow):
         if row is None:
             return
         self._refresh_current_panel()
-        size = None if self.act_actual.isChecked() else max(self.view.viewport().width(),
-                                                               self.view.viewport().height(), 512)
-        self.loader.load(self.table.paths[row], size)
+        self.loader.load(self.table.paths[row], None if self.act_actual.isChecked() else self._fit_size())
+
+    def _fit_size(self) -> int:
+        return max(self.view.viewport().width(), self.view.viewport().height(), 512)
 
     def _toggle_actual(self) -> None:
         self.view.set_actual_size(self.act_actual.isChecked())
         row = self.current_row()
-        if row is not None and self.act_actual.isChecked():
-            self.loader.load(self.table.paths[row], None)  # full resolution for 100%
+        if row is not None:  # full resolution for 100%, screen size again for fit
+            self.loader.load(self.table.paths[row], None if self.act_actual.isChecked() else self._fit_size())
 
     def _photo_loaded(self, image, info, full) -> None:
         self.view.show_image(image)
@@ -613,14 +639,18 @@ class MainWindow(QMainWindow):
             elif len(ids) == 1 and len(rows) == 1:
                 self.step(1)
 
+    def write_failed(self, exc: Exception) -> None:
+        QMessageBox.critical(self, "Not saved", f"Your rating could not be saved to the catalog: {exc}\n"
+                                                f"({self.catalog.path})")
+
     def write_marks(self, kind: str, values: dict[int, object]) -> None:
         """Write stars or flags to the catalog now, then show them (the undo stack calls this)."""
         if kind == "stars":
             self.catalog.set_ratings(self.user, list(values.items()))
         else:
             self.catalog.set_flags(self.user, list(values.items()))
-        self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user))
-        rows = [int(r) for pid in values for r in self.table.rows_of_photo(pid)]
+        rows = np.flatnonzero(np.isin(self.table.photo_id, list(values))).tolist()
+        self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user), rows)
         self.model.table_rows_changed(rows)
         self._update_counts()
         if kind == "stars":
@@ -652,12 +682,21 @@ class MainWindow(QMainWindow):
             self.scan_label.setText(f"Your scores: {p.done} of {p.total}")
 
         self._run("personal", work, progress, self._personal_ready,
-                  lambda message: self._job_failed(f"Personal scores unavailable: {message}"))
+                  lambda message: self._job_failed(f"Personal scores unavailable: {message}"),
+                  light=self.personal_source != "adapters" and not self._has_profile())
+
+    def _has_profile(self) -> bool:
+        from ..personal.profile_files import profile_path
+
+        return profile_path(self.user, self.profiles_folder).exists()
 
     def _personal_ready(self, result) -> None:
         user, album, scores = result
         if user != self.user:
             return
+        # Re-sort by personal score only when its source changes (first scores, a trained model):
+        # not after every rating, which would move the photos under the user's eyes.
+        resort = self.sort_key() == "personal" and scores.source != self.personal_source
         self.personal_source = scores.source
         if scores.source is None:
             self.table.set_personal({})
@@ -665,7 +704,7 @@ class MainWindow(QMainWindow):
             pairs = zip(album.scores, scores.scores, strict=True)
             self.table.set_personal({s.content_hash: float(v) for s, v in pairs})
         self.model.all_changed()
-        if self.sort_key() == "personal":
+        if resort:
             self.apply_view()
         self._refresh_current_panel()
         self._update_user_ui()
@@ -681,6 +720,7 @@ class MainWindow(QMainWindow):
     def request_suggestions(self, n: int = 10) -> None:
         if not self.scores:
             self.statusBar().showMessage("Suggestions need scored photos: open an album first", 4000)
+            self.act_suggest.setChecked(False)
             return
         user, catalog_path, album = self.user, self.catalog.path, self._album_report()
 
@@ -691,10 +731,10 @@ class MainWindow(QMainWindow):
                 seed = len(cat.ratings(user))
                 return [str(s.path) for s in suggest_photos(cat, user, album, n, seed=seed)]
 
-        self._run("suggest", work, lambda _: None, self._suggestions_ready)
+        self._run("suggest", work, lambda _: None, lambda paths: self._suggestions_ready(user, paths), light=True)
 
-    def _suggestions_ready(self, paths: list[str]) -> None:
-        if not self.act_suggest.isChecked():
+    def _suggestions_ready(self, user: str, paths: list[str]) -> None:
+        if not self.act_suggest.isChecked() or user != self.user:
             return
         self.suggestions = paths
         if paths:
@@ -712,9 +752,16 @@ class MainWindow(QMainWindow):
         self.offer_button.setVisible(n >= 5 and n - self.ratings_at_training >= TRAIN_OFFER_EVERY)
         self._update_user_ui()
 
-    def train(self) -> None:
-        from ..personal.training import MIN_RATINGS
+    def training(self) -> bool:
+        return "train" in self.jobs
 
+    def train(self) -> None:
+        from ..personal.limits import MIN_RATINGS
+
+        if self.training():
+            self.training_dialog.show()
+            self.training_dialog.raise_()
+            return
         n = len(self.catalog.ratings(self.user))
         if n < MIN_RATINGS:
             QMessageBox.information(self, "Learn my taste",
@@ -746,7 +793,16 @@ class MainWindow(QMainWindow):
         dialog.show()
 
     # -- users ----------------------------------------------------------------------------------------
+    def _busy_training(self, what: str) -> bool:
+        if self.training():
+            QMessageBox.information(self, what, "Wait for “Learn my taste” to finish, or cancel it, first.")
+            return True
+        return False
+
     def switch_user(self, name: str) -> None:
+        if name != self.user and self._busy_training("Switch user"):
+            self._update_user_ui()
+            return
         self.user = name
         self.settings.setValue("user", name)
         self.catalog.user_id(name)
@@ -755,12 +811,17 @@ class MainWindow(QMainWindow):
         self.table.set_marks(self.catalog.ratings(name), self.catalog.flags(name))
         self.table.set_personal({})
         self.personal_source = None
+        self.suggestions = []
+        self.offer_button.hide()
         self.model.all_changed()
+        self.apply_view()
         self.refresh_personal()
         self._update_user_ui()
         self._update_counts()
 
     def new_user(self) -> None:
+        if self._busy_training("New user"):
+            return
         name, ok = QInputDialog.getText(self, "New user", "Name:")
         if ok and name.strip():
             if name.strip() in self.catalog.users():
@@ -769,28 +830,45 @@ class MainWindow(QMainWindow):
             self.switch_user(name.strip())
 
     def rename_user(self) -> None:
-        from ..personal.service import rename_user
-
+        if self._busy_training("Rename user"):
+            return
         name, ok = QInputDialog.getText(self, "Rename user", "New name:", text=self.user)
         if ok and name.strip() and name.strip() != self.user:
-            try:
-                rename_user(self.catalog, self.user, name.strip(), self.profiles_folder)
-            except (ValueError, KeyError, OSError) as exc:
-                QMessageBox.warning(self, "Rename user", str(exc))
+            if name.strip() in self.catalog.users():
+                QMessageBox.warning(self, "Rename user", f"There is already a user named {name.strip()}.")
                 return
-            self.user = name.strip()
-            self.settings.setValue("user", self.user)
-            self._update_user_ui()
+            old, new, catalog_path, folder = self.user, name.strip(), self.catalog.path, self.profiles_folder
+
+            def work(report, cancel):  # moving the profile reads and writes it: torch, so a worker
+                from ..personal.service import rename_user
+
+                with Catalog(catalog_path) as cat:
+                    rename_user(cat, old, new, folder)
+                return new
+
+            def renamed(new_name: str) -> None:
+                if self.user == old:
+                    self.user = new_name
+                    self.settings.setValue("user", new_name)
+                self._update_user_ui()
+
+            self._run("users", work, lambda _: None, renamed,
+                      lambda message: QMessageBox.warning(self, "Rename user", f"Not renamed: {message}"), light=True)
 
     def delete_user(self) -> None:
-        from ..personal.service import delete_user
-
+        if self._busy_training("Delete user"):
+            return
         answer = QMessageBox.question(
             self, "Delete user", f"Delete {self.user} with all their ratings, flags and personal model?\n"
                                  "Photos and generic scores are kept.")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        delete_user(self.catalog, self.user, self.profiles_folder)
+        gone = self.user
+        self.catalog.delete_user(gone)
+        # the profile file goes too (plain file removal: no torch needed here)
+        from ..personal.profile_files import profile_path
+
+        profile_path(gone, self.profiles_folder).unlink(missing_ok=True)
         others = self.catalog.users()
         self.switch_user(others[0] if others else (getpass.getuser() or "me").title())
 
@@ -803,12 +881,10 @@ class MainWindow(QMainWindow):
             text = f"Rate suggestions ({len(self.suggestions)} queued) · " + text
         self.user_label.setText(text)
         self.user_menu.clear()
-        group = QActionGroup(self.user_menu)
         for name in self.catalog.users():
             a = self.user_menu.addAction(name, lambda name=name: self.switch_user(name))
             a.setCheckable(True)
             a.setChecked(name == self.user)
-            group.addAction(a)
 
     def _update_counts(self) -> None:
         c = self.table.counts()

@@ -34,9 +34,7 @@ class TrainingDialog(QDialog):
         self.epochs_seen = 0
 
     def update_progress(self, p) -> None:
-        from ..personal.service import Preparing
-
-        if isinstance(p, Preparing):
+        if not hasattr(p, "epoch"):  # service.Preparing: photos being read
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
             self.detail.setText(f"Reading the rated photos: {p.done} of {p.total}")
@@ -48,6 +46,10 @@ class TrainingDialog(QDialog):
         self.detail.setText(f"Epoch {p.epoch} of {p.epochs} · loss {p.train_loss:.3f} · "
                             f"validation Spearman {rho} · best epoch so far {p.best_epoch} · "
                             f"about {p.eta_s:.0f} s left")
+
+    def reject(self) -> None:
+        """Esc or the close button: the same as Cancel (training never runs unseen)."""
+        self._cancel()
 
     def _cancel(self) -> None:
         if self.done_:
@@ -64,7 +66,6 @@ class TrainingDialog(QDialog):
         self.detail.setText(text)
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.setEnabled(True)
-        self.buttons.rejected.connect(self.accept)
 
     def finish(self, outcome) -> None:
         r = outcome.result

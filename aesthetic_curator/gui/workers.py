@@ -23,6 +23,10 @@ from PySide6.QtGui import QImage
 
 logger = logging.getLogger(__name__)
 _ids = itertools.count(1)
+#: Every started job, kept referenced until its last signal reaches the GUI thread: otherwise the
+#: Python wrapper (and its signals object) could be freed on the worker thread when ``run``
+#: returns, and the result would be lost.
+_live: dict[int, Job] = {}
 
 
 class JobSignals(QObject):
@@ -49,6 +53,7 @@ class Job(QRunnable):
         self.signals = JobSignals()
         self.cancelled_by = cancelled_by
         self.started = False
+        self.pool: QThreadPool | None = None
         self.setAutoDelete(True)
 
     def stop(self) -> None:
@@ -56,6 +61,9 @@ class Job(QRunnable):
 
     def run(self) -> None:  # on a pool thread
         self.started = True
+        if self.cancel.is_set():  # stale before it started: don't do the work at all
+            self.signals.cancelled.emit(self.id)
+            return
         try:
             result = self.fn(lambda payload: self.signals.progress.emit(self.id, payload), self.cancel)
         except BaseException as exc:
@@ -65,15 +73,28 @@ class Job(QRunnable):
                 logger.error("background job failed:\n%s", traceback.format_exc())
                 self.signals.failed.emit(self.id, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
             return
-        if self.cancel.is_set():
-            self.signals.cancelled.emit(self.id)
-        else:
-            self.signals.finished.emit(self.id, result)
+        # It returned normally, so its work is done (e.g. a profile saved), even if a stop came
+        # after its last check: report the result, not a cancellation.
+        self.signals.finished.emit(self.id, result)
 
 
 def start(job: Job, pool: QThreadPool | None = None) -> Job:
-    (pool or QThreadPool.globalInstance()).start(job)
+    """Run ``job`` on ``pool`` (default: the global pool), keeping it alive until it reports."""
+    job.pool = pool or QThreadPool.globalInstance()
+    _live[job.id] = job
+    for signal in (job.signals.finished, job.signals.failed):
+        signal.connect(lambda job_id, _: _live.pop(job_id, None))
+    job.signals.cancelled.connect(lambda job_id: _live.pop(job_id, None))
+    job.pool.start(job)
     return job
+
+
+def clear_queued(pool: QThreadPool) -> None:
+    """Drop the jobs of ``pool`` that have not started (they will never report)."""
+    pool.clear()
+    for job_id, job in list(_live.items()):
+        if job.pool is pool and not job.started:
+            _live.pop(job_id, None)
 
 
 def to_qimage(pixels: np.ndarray) -> QImage:

@@ -10,9 +10,7 @@ from someone else can hold tensors and plain values, never code.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -20,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from platformdirs import user_data_dir
 
 from ..errors import ProfileError
 from ..models.weights import WeightsSpec
+from .profile_files import ENV_VAR, profile_path, profiles_dir
 
 FORMAT = "aesthetic-curator-profile"
 VERSION = 1
-ENV_VAR = "AESTHETIC_CURATOR_PROFILES"
 
 __all__ = [
     "ENV_VAR",
@@ -61,23 +58,6 @@ class Profile:
             "n_ratings": int(self.n_ratings), "metrics": {k: float(v) for k, v in self.metrics.items()},
             "updated": float(self.updated),
         }
-
-
-def profiles_dir() -> Path:
-    """``$AESTHETIC_CURATOR_PROFILES`` or ``profiles/`` in the user data dir."""
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    return Path(user_data_dir("aesthetic-curator", appauthor=False)) / "profiles"
-
-
-def profile_path(user: str, folder: Path | None = None) -> Path:
-    """The user's profile file: a readable slug of the name plus a short hash of the exact name, so
-    two names that slug alike ("anna maria", "anna_maria"; "Anna", "anna" on a case-insensitive
-    disk) never share a file, and every name is safe on every file system."""
-    name = user.strip()
-    slug = re.sub(r"[^\w.-]+", "_", name, flags=re.UNICODE).strip("._")[:40] or "user"
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
-    return (folder or profiles_dir()) / f"{slug}-{digest}.profile.pt"
 
 
 def save_profile(profile: Profile, path: Path) -> None:

@@ -173,9 +173,9 @@ def rename_user(catalog: Catalog, old: str, new: str, folder: Path | None = None
     """Rename a user: their ratings, flags and profile follow. The new profile is written (atomically)
     before the old file goes, so a crash in between leaves one of the two, never none."""
     old_path, new_path = profile_path(old, folder), profile_path(new, folder)
+    profile = load_profile(old_path) if old_path.exists() else None  # a damaged one stops us here
     catalog.rename_user(old, new)
-    if old_path.exists():
-        profile = load_profile(old_path)
+    if profile is not None:
         profile.user = new.strip()
         save_profile(profile, new_path)
         old_path.unlink()

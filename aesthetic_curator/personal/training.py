@@ -32,10 +32,10 @@ from PIL import Image
 from ..devices import resolve_device
 from ..models.base import AestheticNet
 from .adapters import PersonalNet, personal_state_dict
+from .limits import MIN_RATINGS
 
 logger = logging.getLogger(__name__)
 
-MIN_RATINGS = 5
 
 
 class TrainingCancelled(Exception):
