@@ -278,9 +278,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _eval_output(args: argparse.Namespace, report) -> int:
-    from .evaluation.stats import format_table
+    from .evaluation.stats import SUMMARY_COLUMNS, format_table
 
-    print(format_table(report.table()))
+    print(format_table(report.table(), columns=(*SUMMARY_COLUMNS, "gain")))
     if report.curve:
         print("\nmean Spearman of PAM vs number of ratings, by how the photos to rate were chosen:")
         print(report.format_curve())
