@@ -5,7 +5,7 @@ What is timed (medians over ``--repeats`` runs, seconds):
 prepare       reading and decoding the rated photos (Kodak24 crops written as 3 MP JPEGs) at
               twice the network size, as ``service.train_user`` does
 adapters      ``train_personal`` on the decoded photos: 20 epochs at most (early stop on the
-              validation split), batch 16, augmentation on
+              validation split), batch 8, augmentation on
 last-layers   ``train_last_layers`` on cached pooled features
 PAM           ``fit_pam`` on the pooled features
 limit         the same number of forward + backward passes as the adapter run made, on ready

@@ -45,7 +45,7 @@ class TrainingCancelled(Exception):
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 20
-    batch_size: int = 16
+    batch_size: int = 8  # on a 2-core CPU 37 ms per image and step at 8, 43 at 16 (cache effects)
     lr: float = 1e-3
     adapter_weight_decay: float = 0.05
     val_fraction: float = 0.2
