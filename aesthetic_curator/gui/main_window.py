@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self.min_score = QDoubleSpinBox(minimum=0, maximum=10, decimals=1, singleStep=0.5, value=0,
                                         prefix="score ≥ ", toolTip="Hide photos scoring below this (sort key's score)")
         self.min_score.valueChanged.connect(lambda _: self.apply_view())
+        # typing a value must not keep the rating keys (digits) from reaching the grid afterwards
+        self.min_score.editingFinished.connect(self.grid.setFocus)
         self.histogram = ScoreHistogram()
         for w in (QLabel("Sort:"), self.sort_box, self.reverse_button, self.stars_box, self.flag_box, self.min_score):
             row.addWidget(w)
