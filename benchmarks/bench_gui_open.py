@@ -69,6 +69,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication(sys.argv[:1])
+    app.setApplicationName("aesthetic-curator-benchmark")
     from aesthetic_curator.gui.main_window import MainWindow
 
     def spin(ms: int) -> None:
@@ -83,13 +84,16 @@ def main() -> None:
     window.show()
     listed = []
     window.albumLoaded.connect(lambda n: listed.append(time.perf_counter()))
+    # Wait in a local event loop (a loop of processEvents(flags, ms) calls crashed PySide 6.12 on
+    # Python 3.11 with "deallocating None" after many iterations).
+    waiting = QEventLoop()
+    window.albumLoaded.connect(lambda n: waiting.quit())
     window.open_album(album)
-    while not listed:
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    if not listed:
+        waiting.exec()
     answered = []
-    QTimer.singleShot(0, lambda: answered.append(time.perf_counter()))
-    while not answered:
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    QTimer.singleShot(0, lambda: (answered.append(time.perf_counter()), waiting.quit()))
+    waiting.exec()
     interactive = answered[0] - start
     rows = window.model.rowCount()
 
@@ -111,7 +115,7 @@ def main() -> None:
     t0 = time.perf_counter()
     for step in range(41):
         bar.setValue(bar.maximum() * step // 40)
-        app.processEvents()
+        window.grid.viewport().repaint()  # paint now, as a scrolling user would see it
     scroll = time.perf_counter() - t0
     spin(int(args.seconds * 1000 / 2))
     timer.stop()
