@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
-
 import torch
-
-_lock = threading.Lock()
-_sharing = 0
-_threads = torch.get_num_threads()  # what the user's environment asked for (OMP_NUM_THREADS)
 
 
 def resolve_device(name: str | None = None) -> torch.device:
@@ -36,29 +28,3 @@ def describe(device: torch.device) -> str:
     if device.type == "mps":
         return "MPS (Apple GPU)"
     return f"CPU ({torch.get_num_threads()} threads)"
-
-
-@contextlib.contextmanager
-def cpu_share() -> Iterator[None]:
-    """Mark a block of torch work that may run beside another (the app scores an album while it
-    trains): inside, :func:`fit_threads` gives each such block its share of the CPU threads.
-
-    Two threads each driving a full OpenMP team on the same cores spin against each other and
-    both run several times slower than if they took turns.
-    """
-    global _sharing
-    with _lock:
-        _sharing += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _sharing -= 1
-
-
-def fit_threads() -> None:
-    """Set the calling thread's torch threads to its share (all of them when nothing else runs).
-    Cheap: called before each batch, so a job adapts when another starts or ends."""
-    share = max(1, _threads // max(_sharing, 1))
-    if torch.get_num_threads() != share:
-        torch.set_num_threads(share)

@@ -121,11 +121,7 @@ class Scorer:
 
     def __call__(self, batch: np.ndarray) -> BatchResult:
         """Score (N, H, W, 3) uint8 photos already at the network's input size."""
-        from .devices import fit_threads
-
         torch = self._torch
-        if self.device.type == "cpu":
-            fit_threads()
         # NHWC memory viewed as NCHW is exactly the channels-last layout: no copy needed.
         x = torch.from_numpy(batch).permute(0, 3, 1, 2)
         if self.device.type == "cuda":

@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
                 # Batches of 16: within 10% of 32's throughput on a CPU, and ~180 MB less peak memory.
                 return Scorer.generic(batch_size=16)
 
-            with Catalog(catalog_path) as cat, _cpu_share():
+            with Catalog(catalog_path) as cat:
                 return score_album(
                     paths, cat, scorer=scorer, progress=lambda p: report(("progress", p)), cancel=cancel,
                     on_scores=lambda s: report(("scores", s, cat.photo_ids(x.content_hash for x in s))))
@@ -675,7 +675,7 @@ class MainWindow(QMainWindow):
         def work(report, cancel):
             from ..personal.service import personal_scores
 
-            with Catalog(catalog_path) as cat, _cpu_share():
+            with Catalog(catalog_path) as cat:
                 result = personal_scores(cat, user, album, folder=folder, cancel=cancel,
                                          progress=lambda p: report(p))
             return user, album, result
@@ -776,7 +776,7 @@ class MainWindow(QMainWindow):
         def work(report, cancel):
             from ..personal.service import train_user
 
-            with Catalog(catalog_path) as cat, _cpu_share():
+            with Catalog(catalog_path) as cat:
                 return train_user(cat, user, config=config, progress=report, cancel=cancel, folder=folder)
 
         def finished(outcome) -> None:
@@ -912,13 +912,6 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, f"About {APP}",
                           f"<b>{APP}</b> {__version__}<br>Scores your photos with a generic aesthetic model "
                           "(NIMA, idealo, Apache-2.0) and learns your own taste from your ratings.")
-
-
-def _cpu_share():
-    """On a worker: share the CPU threads with other torch jobs (see devices.cpu_share)."""
-    from ..devices import cpu_share
-
-    return cpu_share()
 
 
 def _device_text() -> str:

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..devices import fit_threads, resolve_device
+from ..devices import resolve_device
 from ..models.base import AestheticNet
 from .adapters import PersonalNet, personal_state_dict
 from .limits import MIN_RATINGS
@@ -219,8 +219,6 @@ def train_personal(
                 if cancel.is_set():
                     raise TrainingCancelled
                 idx = order[b:b + config.batch_size]
-                if dev.type == "cpu":
-                    fit_threads()
                 x = as_batch([_augment(images[i], size, rng, config.crop_min) for i in idx], dev)
                 pred = model.predict(x)[1]
                 loss = (((pred - target[idx]) / spread) ** 2).mean()
