@@ -277,6 +277,53 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_saliency(args: argparse.Namespace) -> int:
+    import numpy as np
+    from PIL import Image
+
+    from .errors import PhotoError
+    from .explain import overlay, smoothgrad
+    from .imaging import load_photo
+
+    if args.out.exists() and not args.force:
+        print(f"error: {args.out} exists (use --force to replace it)", file=sys.stderr)
+        return 2
+    if args.out.resolve() == args.photo.resolve():
+        print("error: the output would replace the photo itself", file=sys.stderr)
+        return 2
+    try:
+        photo = np.asarray(load_photo(args.photo).convert("RGB"))
+    except PhotoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    model = _scoring_model(args)
+    heat = smoothgrad(model, photo, samples=args.samples, noise=args.noise, seed=args.seed, device=args.device)
+    image = overlay(photo, heat) if not args.map_only else (heat * 255).astype(np.uint8)
+    Image.fromarray(image).save(args.out)
+    print(f"saliency of {'the personal score of ' + args.user if args.user else 'the generic score'} "
+          f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _scoring_model(args: argparse.Namespace):
+    """The generic network, or the user's personal network when ``--user`` names a trained profile."""
+    from .models import load_generic
+
+    base, spec = load_generic()
+    if not getattr(args, "user", None):
+        return base
+    from .personal.adapters import PersonalNet, load_personal_state
+    from .personal.service import load_user_profile
+
+    profile = load_user_profile(args.user, spec)
+    if profile is None or profile.personal_state is None:
+        raise ValueError(f"{args.user} has no trained personal model yet: run 'aesthetic-curator train --user "
+                         f"{args.user}' first")
+    model = PersonalNet(base)
+    load_personal_state(model, profile.personal_state)
+    return model
+
+
 def _eval_output(args: argparse.Namespace, report) -> int:
     from .evaluation.stats import SUMMARY_COLUMNS, format_table
 
@@ -405,6 +452,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("saliency", help="show where the model looks (SmoothGrad)",
+                       description="Write an image showing which parts of PHOTO the score depends on most "
+                                   "(SmoothGrad of the generic score, or of USER's personal score).")
+    p.add_argument("photo", type=Path)
+    p.add_argument("out", type=Path, help="output image (PNG advised); the photo itself is never touched")
+    p.add_argument("--user", default=None, help="explain this user's personal score (needs a trained profile)")
+    p.add_argument("--samples", type=int, default=25, help="noisy copies averaged (default 25)")
+    p.add_argument("--noise", type=float, default=0.2, help="noise sd as a fraction of the range (default 0.2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--map-only", action="store_true", help="write the grey-level map instead of the overlay")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.set_defaults(func=cmd_saliency)
 
     p = sub.add_parser("eval", help="measure how well personalisation works",
                        description="Evaluate the personalisation methods (generic, PAM offsets, last-layers "

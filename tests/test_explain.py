@@ -46,3 +46,20 @@ def test_overlay_keeps_the_photo_shape_and_colours_hot_spots():
     assert out.shape == photo.shape and out.dtype == np.uint8
     assert out[15, 15].tolist() != out[35, 50].tolist()
     assert colourise(np.array([[0.0, 1.0]])).tolist() == [[[10, 10, 60], [255, 255, 230]]]
+
+
+def test_saliency_command_writes_an_overlay_and_never_touches_the_photo(kodak_paths, tmp_path, capsys):
+    from aesthetic_curator.cli import main
+
+    photo = tmp_path / "p.jpg"
+    Image.open(kodak_paths[3]).convert("RGB").resize((240, 160)).save(photo)
+    before = photo.read_bytes()
+    out = tmp_path / "p-saliency.png"
+    assert main(["saliency", str(photo), str(out), "--samples", "2"]) == 0
+    assert Image.open(out).size == (240, 160)
+    assert photo.read_bytes() == before
+    assert main(["saliency", str(photo), str(out), "--samples", "2"]) == 2  # no silent overwrite
+    assert main(["saliency", str(photo), str(photo), "--force", "--samples", "2"]) == 2
+    assert photo.read_bytes() == before
+    assert main(["saliency", str(photo), str(tmp_path / "u.png"), "--user", "nobody"]) == 2
+    assert "no trained personal model" in capsys.readouterr().err
