@@ -81,6 +81,41 @@ class TrainResult:
     history: list[TrainProgress] = field(default_factory=list)
 
 
+class _EpochKeeper:
+    """Keeps the weights of the best validation epoch (epoch 0, the starting model, included),
+    reports each epoch, and says when patience has run out. Shared by both training modes."""
+
+    def __init__(self, model: PersonalNet, config: TrainConfig, validate, progress, start: float):
+        self.model, self.config, self.validate, self.progress, self.start = model, config, validate, progress, start
+        loss, self.spearman = validate()
+        self.loss = math.inf if math.isnan(loss) else loss
+        self.epoch, self.state = 0, personal_state_dict(model)
+        self.stale = 0
+        self.history: list[TrainProgress] = []
+
+    def end_epoch(self, epoch: int, train_loss: float) -> bool:
+        """Validate after ``epoch``; True when training should stop (no gain for ``patience`` epochs)."""
+        val_loss, val_rho = self.validate()
+        if math.isnan(val_loss) or val_loss < self.loss:  # no validation split: the last epoch wins
+            self.loss, self.epoch, self.spearman = val_loss, epoch, val_rho
+            self.state = personal_state_dict(self.model)
+            self.stale = 0
+        else:
+            self.stale += 1
+        elapsed = time.monotonic() - self.start
+        step = TrainProgress(epoch, self.config.epochs, train_loss, val_loss, val_rho, self.epoch, elapsed,
+                             elapsed / epoch * (self.config.epochs - epoch))
+        self.history.append(step)
+        logger.info("epoch %d/%d loss %.4f val %.4f rho %.3f", epoch, self.config.epochs, train_loss, val_loss, val_rho)
+        if self.progress is not None:
+            self.progress(step)
+        return self.stale >= self.config.patience
+
+    def result(self, n_train: int, n_val: int, device: str) -> TrainResult:
+        return TrainResult(self.state, self.epoch, self.loss, self.spearman, n_train, n_val,
+                           time.monotonic() - self.start, device, self.history)
+
+
 def fit_calibration(generic: np.ndarray, ratings: np.ndarray) -> tuple[float, float]:
     """Initial (scale, shift) mapping a 1..10 generic score onto the user's rating scale.
 
@@ -204,12 +239,7 @@ def train_personal(
             return loss, _spearman(pred, r[val_idx])
 
         # Epoch 0, the calibrated generic model, is a candidate too: training must beat it.
-        best_loss, best_spearman = validate()
-        best_epoch, best_state = 0, personal_state_dict(model)
-        if math.isnan(best_loss):
-            best_loss = math.inf
-        history: list[TrainProgress] = []
-        stale = 0
+        keeper = _EpochKeeper(model, config, validate, progress, start)
         target = torch.from_numpy(r).to(dev)
         for epoch in range(1, config.epochs + 1):
             model.train()
@@ -226,26 +256,9 @@ def train_personal(
                 loss.backward()
                 optimiser.step()
                 losses.append(loss.item() * len(idx))
-            val_loss, val_rho = validate()
-            improved = math.isnan(val_loss) or val_loss < best_loss
-            if improved:
-                best_loss, best_epoch, best_spearman = val_loss, epoch, val_rho
-                best_state = personal_state_dict(model)
-                stale = 0
-            else:
-                stale += 1
-            elapsed = time.monotonic() - start
-            step = TrainProgress(epoch, config.epochs, sum(losses) / len(train_idx), val_loss, val_rho, best_epoch,
-                                 elapsed, elapsed / epoch * (config.epochs - epoch))
-            history.append(step)
-            logger.info("epoch %d/%d loss %.4f val %.4f rho %.3f", epoch, config.epochs, step.train_loss,
-                        val_loss, val_rho)
-            if progress is not None:
-                progress(step)
-            if stale >= config.patience:
+            if keeper.end_epoch(epoch, sum(losses) / len(train_idx)):
                 break
-    return TrainResult(best_state, best_epoch, best_loss, best_spearman, len(train_idx), len(val_idx),
-                       time.monotonic() - start, str(dev), history)
+    return keeper.result(len(train_idx), len(val_idx), str(dev))
 
 
 def train_last_layers(
@@ -296,11 +309,7 @@ def train_last_layers(
                 pred = model.rating(model.forward_head(x[val_idx])).numpy()
             return float(np.mean(((pred - r[val_idx]) / spread) ** 2)), _spearman(pred, r[val_idx])
 
-        best_loss, best_spearman = validate()
-        best_epoch, best_state = 0, personal_state_dict(model)
-        best_loss = math.inf if math.isnan(best_loss) else best_loss
-        history: list[TrainProgress] = []
-        stale = 0
+        keeper = _EpochKeeper(model, config, validate, progress, start)
         for epoch in range(1, config.epochs + 1):
             if cancel.is_set():
                 raise TrainingCancelled
@@ -314,20 +323,6 @@ def train_last_layers(
                 loss.backward()
                 optimiser.step()
                 total += loss.item() * len(idx)
-            val_loss, val_rho = validate()
-            if math.isnan(val_loss) or val_loss < best_loss:
-                best_loss, best_epoch, best_spearman = val_loss, epoch, val_rho
-                best_state = personal_state_dict(model)
-                stale = 0
-            else:
-                stale += 1
-            elapsed = time.monotonic() - start
-            step = TrainProgress(epoch, config.epochs, total / len(train_idx), val_loss, val_rho, best_epoch,
-                                 elapsed, elapsed / epoch * (config.epochs - epoch))
-            history.append(step)
-            if progress is not None:
-                progress(step)
-            if stale >= config.patience:
+            if keeper.end_epoch(epoch, total / len(train_idx)):
                 break
-    return TrainResult(best_state, best_epoch, best_loss, best_spearman, len(train_idx), len(val_idx),
-                       time.monotonic() - start, "cpu", history)
+    return keeper.result(len(train_idx), len(val_idx), "cpu")
