@@ -42,6 +42,16 @@ class Enhanced:
     after: float
     mode: str
     params: dict[str, float] = field(default_factory=dict)
+    change: np.ndarray | None = None  # FGSM: the float change added to each pixel
+
+    def apply(self, pixels: np.ndarray) -> np.ndarray:
+        """The same edit on other pixels of the same photo (e.g. in its own colour space, for export)."""
+        if self.change is not None:
+            return np.clip(np.round(pixels.astype(np.float32) + self.change), 0, 255).astype(np.uint8)
+        with torch.no_grad():
+            full = torch.from_numpy(pixels.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+            edited = adjust(full, {k: torch.tensor(v) for k, v in self.params.items()})
+            return (edited[0].permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
 
 
 def _to_input(photo: np.ndarray, size: int, device: torch.device) -> torch.Tensor:
@@ -74,9 +84,11 @@ def fgsm(model, photo: np.ndarray, *, epsilon: float = 3.0, steps: int = 1, magn
     h, w = photo.shape[:2]
     up = torch.nn.functional.interpolate(delta, size=(h, w), mode="bilinear", align_corners=False)
     change = up[0].permute(1, 2, 0).cpu().numpy() * 255.0
-    out = np.clip(np.round(photo.astype(np.float32) + change), 0, 255).astype(np.uint8)
-    return Enhanced(out, score_of(model, photo, device), score_of(model, out, device), "fgsm",
-                    {"epsilon": epsilon, "steps": steps, "magnitude": float(magnitude)})
+    result = Enhanced(photo, 0.0, 0.0, "fgsm", {"epsilon": epsilon, "steps": steps, "magnitude": float(magnitude)},
+                      change)
+    result.photo = result.apply(photo)
+    result.before, result.after = score_of(model, photo, device), score_of(model, result.photo, device)
+    return result
 
 
 def _luma(x: torch.Tensor) -> torch.Tensor:
@@ -122,10 +134,10 @@ def natural(model, photo: np.ndarray, *, strength: float = 1.0, iterations: int 
         optimiser.step()
     with torch.no_grad():
         found = {k: float(v) * strength for k, v in params().items()}
-        full = torch.from_numpy(photo.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
-        edited = adjust(full, {k: torch.tensor(v) for k, v in found.items()})
-        out = (edited[0].permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
-    return Enhanced(out, score_of(model, photo, device), score_of(model, out, device), "natural", found)
+    result = Enhanced(photo, 0.0, 0.0, "natural", found)
+    result.photo = result.apply(photo)
+    result.before, result.after = score_of(model, photo, device), score_of(model, result.photo, device)
+    return result
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
