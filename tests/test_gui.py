@@ -274,3 +274,25 @@ def test_each_user_has_their_own_ratings(qtbot, make_window, small_album):
     with Catalog() as cat:
         assert sorted(cat.users()) == sorted([first, "Ben"])
         assert list(cat.ratings(first).values()) == [4.0] and list(cat.ratings("Ben").values()) == [2.0]
+
+
+def test_enhance_preview_and_export(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    window.go_to(0)
+    path = Path(window.model.index(0).data(PathRole))
+    before_bytes = path.read_bytes()
+    window.enhance()
+    dialog = window.enhance_dialog
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.previewReady, timeout=WAIT) as ready:
+        pass
+    s0, s1 = ready.args
+    assert s1 > s0
+    dialog.saliency.setChecked(True)
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT) as written:
+        dialog.export_button.click()
+    out = Path(written.args[0])
+    assert out.is_file() and out != path and out.parent == path.parent
+    assert path.read_bytes() == before_bytes
+    dialog.close()

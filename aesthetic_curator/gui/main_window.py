@@ -240,6 +240,9 @@ class MainWindow(QMainWindow):
         self._action(p, "&Next Photo", "Space", lambda: self.step(1))
         self._action(p, "P&revious Photo", "Shift+Space", lambda: self.step(-1))
         self.act_actual = self._action(p, "View at &100%", "Z", self._toggle_actual, checkable=True)
+        p.addSeparator()
+        self._action(p, "&Enhance…", "Ctrl+E", self.enhance,
+                     tip="Preview a higher-scoring version with saliency, and export it as a new file")
 
         v = m.addMenu("&View")
         group = QActionGroup(self)
@@ -618,6 +621,15 @@ class MainWindow(QMainWindow):
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
         self.grid.selectionModel().setCurrentIndex(index, flags)
         self.grid.scrollTo(index)
+
+    def enhance(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        from .enhance_dialog import EnhanceDialog
+
+        self.enhance_dialog = EnhanceDialog(self, self.table.paths[row], self.user, self.profiles_folder)
+        self.enhance_dialog.show()
 
     # -- ratings and flags ----------------------------------------------------------------------------
     def set_stars(self, stars: int | None) -> None:
