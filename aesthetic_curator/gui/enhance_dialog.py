@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSlider,
     QVBoxLayout,
@@ -79,6 +80,8 @@ class EnhanceDialog(QDialog):
             label.setMinimumSize(PREVIEW // 2, PREVIEW // 2)
             label.setStyleSheet("background: #1d1d20; color: #aaa;")
         self.scores = QLabel("Working…")
+        self.busy = QProgressBar(maximumWidth=160)
+        self.busy.setRange(0, 0)  # busy: the edit has no natural percentage
         self.export_button = QPushButton("Enhance and export")
         self.export_button.setDefault(True)
         close = QPushButton("Close")
@@ -92,6 +95,7 @@ class EnhanceDialog(QDialog):
         pictures.addWidget(self.after)
         buttons = QHBoxLayout()
         buttons.addWidget(self.scores, 1)
+        buttons.addWidget(self.busy)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -124,8 +128,20 @@ class EnhanceDialog(QDialog):
             self.job.stop()
         self.job = Job(fn)
         job_id = self.job.id
-        self.job.signals.finished.connect(lambda i, r: done(r) if i == job_id else None)
-        self.job.signals.failed.connect(lambda i, m: self.scores.setText(f"Failed: {m}") if i == job_id else None)
+        self.busy.show()
+
+        def finished(i: int, result) -> None:
+            if i == job_id:
+                self.busy.hide()
+                done(result)
+
+        def failed(i: int, message: str) -> None:
+            if i == job_id:
+                self.busy.hide()
+                self.scores.setText(f"Failed: {message}")
+
+        self.job.signals.finished.connect(finished)
+        self.job.signals.failed.connect(failed)
         start(self.job, self.pool)
 
     def refresh(self) -> None:
