@@ -394,19 +394,13 @@ class Catalog:
                 raise ValueError(f"a rating is 1 to 5 stars, not {stars}")
         uid = self.user_id(user)
         now = time.time()
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as cur:
             for photo_id, stars in ratings:
                 if stars is None:
                     cur.execute("DELETE FROM ratings WHERE user_id = ? AND photo_id = ?", (uid, photo_id))
                 else:
                     cur.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?)",
                                 (uid, photo_id, float(stars), now))
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
     def ratings(self, user: str) -> dict[int, float]:
         """photo id -> stars of everything ``user`` has rated (empty for an unknown user)."""
@@ -422,18 +416,12 @@ class Catalog:
                 raise ValueError(f"a flag is PICK (1), REJECT (-1) or None, not {flag!r}")
         uid = self.user_id(user)
         now = time.time()
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as cur:
             for photo_id, flag in flags:
                 if flag is None:
                     cur.execute("DELETE FROM flags WHERE user_id = ? AND photo_id = ?", (uid, photo_id))
                 else:
                     cur.execute("INSERT OR REPLACE INTO flags VALUES (?, ?, ?, ?)", (uid, photo_id, flag, now))
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
     def flags(self, user: str) -> dict[int, int]:
         """photo id -> PICK or REJECT for everything ``user`` has flagged."""
