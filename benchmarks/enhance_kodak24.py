@@ -3,8 +3,9 @@
 For every Kodak24 photo and each mode (FGSM at the default epsilon, natural at the defaults),
 with the generic model and with a personal profile (trained here on simulated ratings that
 prefer saturated colour): the share of photos whose predicted score rises, the mean rise, the
-PSNR against the original, the largest pixel change, and the high-frequency share of the
-difference energy (a noise pattern is high-frequency through and through; a global edit is not).
+PSNR against the original, the largest pixel change, and the high-frequency energy of the difference image (mean squared
+Laplacian, in squared pixel levels) with its share of the difference's energy (a noise pattern is
+high-frequency through and through; a global edit scales the photo's own detail, no more).
 
     .venv/bin/python benchmarks/enhance_kodak24.py          # a few minutes on a 2-core CPU
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from aesthetic_curator.enhance import fgsm, high_frequency_share, load_for_edit, natural, psnr
+from aesthetic_curator.enhance import fgsm, high_frequency_energy, high_frequency_share, load_for_edit, natural, psnr
 from aesthetic_curator.evaluation.simulated import measure
 from aesthetic_curator.models import load_generic
 from aesthetic_curator.personal.adapters import PersonalNet, load_personal_state
@@ -39,7 +40,7 @@ def personal_model(base, photos: list[np.ndarray]):
 
 def run(name: str, model, photos: list[np.ndarray]) -> None:
     for mode in ("fgsm", "natural"):
-        rises, gains, psnrs, maxd, hf, secs = 0, [], [], [], [], []
+        rises, gains, psnrs, maxd, hf, hfe, secs = 0, [], [], [], [], [], []
         for photo in photos:
             start = time.perf_counter()
             r = fgsm(model, photo, device="cpu") if mode == "fgsm" else natural(model, photo, device="cpu")
@@ -49,9 +50,10 @@ def run(name: str, model, photos: list[np.ndarray]) -> None:
             psnrs.append(psnr(photo, r.photo))
             maxd.append(int(np.abs(r.photo.astype(int) - photo.astype(int)).max()))
             hf.append(high_frequency_share(photo, r.photo))
+            hfe.append(high_frequency_energy(photo, r.photo))
         print(f"{name:<9} {mode:<8} rises {rises}/{len(photos)} ({100 * rises / len(photos):.0f}%)  "
               f"mean rise {np.mean(gains):+.3f} (min {min(gains):+.3f})  PSNR {np.mean(psnrs):.1f} dB  "
-              f"max |change| {max(maxd)}  HF share {np.mean(hf):.2f}  median {statistics.median(secs):.1f} s/photo",
+              f"max |change| {max(maxd)}  HF energy {np.mean(hfe):.1f} (median {np.median(hfe):.1f}) share {np.mean(hf):.2f}  median {statistics.median(secs):.1f} s/photo",
               flush=True)
 
 
