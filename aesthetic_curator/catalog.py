@@ -89,6 +89,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, photo_id)
     );
     """,
+    # 4: a perceptual hash per photo (signed 64-bit), for grouping near-duplicates and bursts.
+    """
+    ALTER TABLE photos ADD COLUMN phash INTEGER;
+    """,
 )
 PICK, REJECT = 1, -1
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -137,6 +141,12 @@ class NewScore:
     std: float
     distribution: np.ndarray
     features: np.ndarray
+    phash: int | None = None
+
+
+def _signed64(h: int | None) -> int | None:
+    """SQLite integers are signed: store a 64-bit hash as its two's-complement value."""
+    return None if h is None else (h - (1 << 64) if h >= 1 << 63 else h)
 
 
 def _blob(a: np.ndarray, dtype: str) -> bytes:
@@ -258,6 +268,32 @@ class Catalog:
                 out[path] = (size, mtime, reason)
         return out
 
+    def phashes(self, photo_ids: Iterable[int]) -> dict[int, int]:
+        """photo id -> perceptual hash (unsigned 64-bit), for the photos that have one."""
+        ids = list(set(photo_ids))
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for pid, h in self._db.execute(
+                f"SELECT id, phash FROM photos WHERE phash IS NOT NULL AND id IN ({marks})", chunk
+            ):
+                out[pid] = h & ((1 << 64) - 1)
+        return out
+
+    def set_phashes(self, hashes: dict[int, int]) -> None:
+        with self._write() as cur:
+            cur.executemany("UPDATE photos SET phash = ? WHERE id = ?",
+                            [(_signed64(h), pid) for pid, h in hashes.items()])
+
+    def move_file(self, old: Path | str, new: Path | str) -> None:
+        """A file the user asked us to move: its catalog row follows it."""
+        st = os.stat(new)
+        with self._write() as cur:
+            cur.execute("DELETE FROM files WHERE path = ?", (os.path.abspath(new),))
+            cur.execute("UPDATE files SET path = ?, size = ?, mtime_ns = ?, seen = ? WHERE path = ?",
+                        (os.path.abspath(new), st.st_size, st.st_mtime_ns, time.time(), os.path.abspath(old)))
+
     def photo_count(self) -> int:
         return self._db.execute("SELECT count(*) FROM photos").fetchone()[0]
 
@@ -275,9 +311,10 @@ class Catalog:
         try:
             for s in scores:
                 cur.execute(
-                    "INSERT INTO photos (content_hash, width, height, added) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(content_hash) DO UPDATE SET width = excluded.width, height = excluded.height",
-                    (s.content_hash, s.width, s.height, now),
+                    "INSERT INTO photos (content_hash, width, height, added, phash) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(content_hash) DO UPDATE SET width = excluded.width, height = excluded.height, "
+                    "phash = coalesce(excluded.phash, photos.phash)",
+                    (s.content_hash, s.width, s.height, now, _signed64(s.phash)),
                 )
                 photo_id = cur.execute(
                     "SELECT id FROM photos WHERE content_hash = ?", (s.content_hash,)

@@ -33,6 +33,7 @@ import numpy as np
 from .album import find_photos
 from .catalog import Catalog, NewScore
 from .errors import PhotoError, UnreadableFileError
+from .groups import perceptual_hash
 from .imaging import content_hash, decode, network_array, read_bytes
 from .models.weights import NIMA_MOBILENET_AVA, WeightsSpec
 
@@ -143,6 +144,7 @@ class _Decoded:
     known_photo: int | None
     width: int = 0
     height: int = 0
+    phash: int | None = None
 
 
 def _decode_one(path: str, size: int, mtime: int, input_size: int, resample: str,
@@ -154,7 +156,8 @@ def _decode_one(path: str, size: int, mtime: int, input_size: int, resample: str
     im = decode(data, Path(path), min_size=2 * input_size)
     # Original dimensions from the header, oriented: draft mode shrinks ``im``.
     width, height = im.size
-    return _Decoded(path, size, mtime, chash, network_array(im, input_size, resample), None, width, height)
+    array = network_array(im, input_size, resample)
+    return _Decoded(path, size, mtime, chash, array, None, width, height, perceptual_hash(array))
 
 
 def _stat(paths: Iterable[Path], skipped: list[SkippedFile]) -> list[tuple[str, int, int]]:
@@ -273,7 +276,7 @@ def score_album(
                     raise ValueError(f"scorer's model {network.spec.model_id} is not the expected {model_id}")
             r = network(np.stack([d.array for d in batch]))
             new = [NewScore(d.path, d.size, d.mtime_ns, d.content_hash, d.width, d.height,
-                            float(r.mean[i]), float(r.std[i]), r.probs[i], r.features[i])
+                            float(r.mean[i]), float(r.std[i]), r.probs[i], r.features[i], d.phash)
                    for i, d in enumerate(batch)]
             catalog.add_scores(model_id, new)
             for n in new:

@@ -1,0 +1,108 @@
+"""Culling an album: its bursts and near-duplicates with the best of each, and "keep the best,
+reject the rest". One API for the command line and the app.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import PICK, REJECT, Catalog
+from .errors import PhotoError
+from .groups import GroupConfig, best_of, find_groups, perceptual_hash
+from .models.weights import NIMA_MOBILENET_AVA, WeightsSpec
+from .scoring import ScanReport
+
+
+@dataclass(frozen=True)
+class PhotoGroup:
+    """Indices into the album's scores: every member, and the one to keep."""
+
+    members: tuple[int, ...]
+    best: int
+
+
+def capture_times(paths: Sequence[Path]) -> np.ndarray:
+    """EXIF capture times (NaN where a photo has none). File times are not used: photos copied
+    off a card together have near-equal mtimes and would all look like one burst."""
+    from .browse import capture_time
+
+    return np.array([t if (t := capture_time(p)) is not None else np.nan for p in paths], np.float64)
+
+
+def album_hashes(catalog: Catalog, album: ScanReport, spec: WeightsSpec = NIMA_MOBILENET_AVA,
+                 cancel: threading.Event | None = None) -> list[int | None]:
+    """Each scored photo's perceptual hash: from the catalog (the scan stores it), else computed
+    from the file the way the scan does and stored (photos scored by an older release)."""
+    from .imaging import load_photo, network_array
+
+    ids = catalog.photo_ids(s.content_hash for s in album.scores)
+    known = catalog.phashes(ids.values())
+    out: list[int | None] = []
+    new: dict[int, int] = {}
+    for s in album.scores:
+        pid = ids.get(s.content_hash)
+        h = known.get(pid) if pid is not None else None
+        if h is None and pid is not None and not (cancel and cancel.is_set()):
+            try:
+                im = load_photo(s.path, min_size=2 * spec.input_size)
+                h = perceptual_hash(network_array(im.convert("RGB"), spec.input_size, spec.resample))
+                new[pid] = known[pid] = h
+            except (PhotoError, OSError):
+                h = None
+        out.append(h)
+    if new:
+        catalog.set_phashes(new)
+    return out
+
+
+def group_album(catalog: Catalog, album: ScanReport, *, personal: np.ndarray | None = None,
+                stars: np.ndarray | None = None, times: np.ndarray | None = None,
+                config: GroupConfig = GroupConfig(), spec: WeightsSpec = NIMA_MOBILENET_AVA,
+                cancel: threading.Event | None = None) -> list[PhotoGroup]:
+    """The album's groups, largest first, each with its best photo (the user's stars, else their
+    personal score, else the generic score)."""
+    if len(album.scores) < 2:
+        return []
+    features = np.stack([s.features for s in album.scores])
+    generic = np.array([s.mean for s in album.scores], np.float64)
+    if times is None:
+        times = capture_times([s.path for s in album.scores])
+    hashes = album_hashes(catalog, album, spec, cancel)
+    groups = find_groups(features, times, hashes, config)
+    return [PhotoGroup(tuple(int(i) for i in g), best_of(g, personal, generic, stars)) for g in groups]
+
+
+def keep_best_marks(groups: Sequence[PhotoGroup], photo_ids: Sequence[int], flags: dict[int, int]
+                    ) -> list[tuple[int, int | None]]:
+    """The flag changes of "keep the best, reject the rest": the best of each group picked,
+    the others rejected, by photo id (copies of the best photo are never rejected)."""
+    changes: dict[int, int | None] = {}
+    for g in groups:
+        keep = photo_ids[g.best]
+        for i in g.members:
+            pid = photo_ids[i]
+            want = PICK if pid == keep else REJECT
+            if pid != keep and pid in changes and changes[pid] == PICK:
+                continue
+            changes[pid] = want
+    return [(pid, f) for pid, f in changes.items() if flags.get(pid, 0) != f]
+
+
+def apply_keep_best(catalog: Catalog, user: str, album: ScanReport, groups: Sequence[PhotoGroup],
+                    on_change: Callable[[list[tuple[int, int | None]]], None] | None = None
+                    ) -> list[tuple[int, int | None, int | None]]:
+    """Store "keep best, reject rest" for ``user``; returns (photo id, old flag, new flag) so a
+    caller can undo it."""
+    ids = catalog.photo_ids(s.content_hash for s in album.scores)
+    photo_ids = [ids[s.content_hash] for s in album.scores]
+    before = catalog.flags(user)
+    changes = keep_best_marks(groups, photo_ids, before)
+    catalog.set_flags(user, changes)
+    if on_change is not None:
+        on_change(changes)
+    return [(pid, before.get(pid), new) for pid, new in changes]

@@ -1,0 +1,104 @@
+"""Bursts and near-duplicates: found on a constructed burst set of real photos; keep-best marks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aesthetic_curator.catalog import PICK, REJECT, Catalog
+from aesthetic_curator.culling import PhotoGroup, apply_keep_best, capture_times, group_album, keep_best_marks
+from aesthetic_curator.evaluation.bursts import make_burst_album
+from aesthetic_curator.groups import GroupConfig, best_of, find_groups, hamming, pair_scores, perceptual_hash
+from aesthetic_curator.scoring import score_album
+
+
+@pytest.fixture(scope="module")
+def burst_album(kodak_paths, tmp_path_factory, scorer):
+    folder = tmp_path_factory.mktemp("bursts")
+    truth = make_burst_album(folder / "album", kodak_paths)
+    catalog = Catalog(folder / "catalog.sqlite3")
+    report = score_album(folder / "album", catalog, scorer=scorer)
+    assert len(report.scores) == len(truth) == 24 + 6 * 3
+    labels = [truth[s.path] for s in report.scores]
+    yield catalog, report, labels
+    catalog.close()
+
+
+@pytest.mark.parametrize("use_times", [True, False])
+def test_finds_the_bursts_with_precision_and_recall_of_at_least_0_9(burst_album, use_times):
+    catalog, report, labels = burst_album
+    times = None if use_times else np.full(len(labels), np.nan)
+    groups = group_album(catalog, report, times=times)
+    precision, recall = pair_scores([np.array(g.members) for g in groups], labels)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+    assert len(groups) == 6
+
+
+def test_capture_times_come_from_exif_with_subseconds(burst_album):
+    _, report, _ = burst_album
+    times = capture_times([s.path for s in report.scores])
+    assert not np.isnan(times).any()
+    assert np.any(times % 1 != 0)  # sub-seconds were read
+
+
+def test_the_scan_stores_perceptual_hashes_and_they_separate_copies_from_other_photos(burst_album):
+    catalog, report, labels = burst_album
+    ids = catalog.photo_ids(s.content_hash for s in report.scores)
+    stored = catalog.phashes(ids.values())
+    assert len(stored) == len(report.scores)
+    a = np.array([stored[ids[s.content_hash]] for s in report.scores], np.uint64)
+    d = hamming(a[:, None], a[None, :])
+    labels = np.array(labels)
+    other = labels[:, None] != labels[None, :]
+    assert d[other].min() > 8  # no two different scenes look near-identical
+
+
+def test_perceptual_hash_survives_resizing_and_recompression(kodak_paths):
+    from PIL import Image
+
+    im = Image.open(kodak_paths[0]).convert("RGB")
+    small = im.resize((im.width // 3, im.height // 3), Image.Resampling.BILINEAR)
+    h1, h2 = perceptual_hash(np.asarray(im)), perceptual_hash(np.asarray(small))
+    h3 = perceptual_hash(np.asarray(Image.open(kodak_paths[5]).convert("RGB")))
+    assert hamming(np.uint64(h1), np.uint64(h2)) <= 4
+    assert hamming(np.uint64(h1), np.uint64(h3)) > 16
+
+
+def test_time_links_frames_that_features_alone_would_not():
+    rng = np.random.default_rng(0)
+    base = rng.random(32)
+    moved = base + 0.6 * rng.random(32)  # the subject moved
+    far = rng.random(32)
+    f = np.stack([base, moved, far])
+    cos = f @ f.T / np.outer(np.linalg.norm(f, axis=1), np.linalg.norm(f, axis=1))
+    cfg = GroupConfig(near_duplicate=float(cos[0, 1]) + 0.01, burst=float(cos[0, 1]) - 0.01, hash_bits=-1)
+    assert find_groups(f, [0.0, np.nan, 9.0], config=cfg) == []
+    assert [g.tolist() for g in find_groups(f, [0.0, 0.4, 9.0], config=cfg)] == [[0, 1]]
+    assert find_groups(f, [0.0, 30.0, 9.0], config=cfg) == []
+
+
+def test_best_of_prefers_stars_then_personal_then_generic():
+    g = np.array([0, 1, 2])
+    generic = np.array([5.0, 6.0, 4.0])
+    assert best_of(g, None, generic) == 1
+    assert best_of(g, np.array([2.0, 1.0, 3.0]), generic) == 2
+    assert best_of(g, np.array([2.0, 1.0, np.nan]), generic) == 0
+    assert best_of(g, np.array([2.0, 1.0, 3.0]), generic, stars=np.array([0, 4, 0])) == 1
+
+
+def test_keep_best_rejects_the_rest_but_never_a_copy_of_the_best():
+    groups = [PhotoGroup((0, 1, 2), best=1), PhotoGroup((3, 4), best=4)]
+    photo_ids = [10, 11, 12, 13, 11]  # row 4 is a copy of row 1's photo
+    changes = dict(keep_best_marks(groups, photo_ids, flags={12: REJECT}))
+    assert changes == {10: REJECT, 11: PICK, 13: REJECT}
+
+
+def test_apply_keep_best_stores_flags_and_returns_what_undo_needs(burst_album, tmp_path):
+    catalog, report, _ = burst_album
+    groups = group_album(catalog, report)
+    undo = apply_keep_best(catalog, "ana", report, groups)
+    flags = catalog.flags("ana")
+    assert sum(f == PICK for f in flags.values()) == len(groups)
+    assert sum(f == REJECT for f in flags.values()) == sum(len(g.members) - 1 for g in groups)
+    catalog.set_flags("ana", [(pid, old) for pid, old, _ in undo])
+    assert catalog.flags("ana") == {}
