@@ -62,7 +62,7 @@ def album_hashes(catalog: Catalog, album: ScanReport, spec: WeightsSpec = NIMA_M
 
 def group_album(catalog: Catalog, album: ScanReport, *, personal: np.ndarray | None = None,
                 stars: np.ndarray | None = None, times: np.ndarray | None = None,
-                config: GroupConfig = GroupConfig(), spec: WeightsSpec = NIMA_MOBILENET_AVA,
+                config: GroupConfig | None = None, spec: WeightsSpec = NIMA_MOBILENET_AVA,
                 cancel: threading.Event | None = None) -> list[PhotoGroup]:
     """The album's groups, largest first, each with its best photo (the user's stars, else their
     personal score, else the generic score)."""
@@ -73,7 +73,7 @@ def group_album(catalog: Catalog, album: ScanReport, *, personal: np.ndarray | N
     if times is None:
         times = capture_times([s.path for s in album.scores])
     hashes = album_hashes(catalog, album, spec, cancel)
-    groups = find_groups(features, times, hashes, config)
+    groups = find_groups(features, times, hashes, config or GroupConfig())
     return [PhotoGroup(tuple(int(i) for i in g), best_of(g, personal, generic, stars)) for g in groups]
 
 

@@ -205,7 +205,7 @@ def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks
         if rating < 0:
             flag = -1
         elif 1 <= rating <= 5:
-            stars = int(round(rating))
+            stars = round(rating)
     ours = packet.get(NS_OURS, "Flag")
     if ours in ("pick", "reject", "none"):
         flag = {"pick": 1, "reject": -1, "none": 0}[ours]
@@ -218,7 +218,7 @@ def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks
     if flag == -1 and stars == 0:
         kept = _number(packet.get(NS_OURS, "Stars"))
         if kept is not None and 1 <= kept <= 5:
-            stars = int(round(kept))
+            stars = round(kept)
     return Marks(stars, flag, _number(packet.get(NS_OURS, "GenericScore")),
                  _number(packet.get(NS_OURS, "PersonalScore")), packet.get(NS_OURS, "User"))
 
