@@ -426,18 +426,7 @@ class Catalog:
 
     def set_ratings(self, user: str, ratings: Sequence[tuple[int, float | None]]) -> None:
         """Set (photo id, stars 1..5) for a user in one transaction; ``None`` clears a rating."""
-        for _, stars in ratings:
-            if stars is not None and not 1 <= stars <= 5:
-                raise ValueError(f"a rating is 1 to 5 stars, not {stars}")
-        uid = self.user_id(user)
-        now = time.time()
-        with self._write() as cur:
-            for photo_id, stars in ratings:
-                if stars is None:
-                    cur.execute("DELETE FROM ratings WHERE user_id = ? AND photo_id = ?", (uid, photo_id))
-                else:
-                    cur.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?)",
-                                (uid, photo_id, float(stars), now))
+        self.set_marks(user, ratings=ratings)
 
     def ratings(self, user: str) -> dict[int, float]:
         """photo id -> stars of everything ``user`` has rated (empty for an unknown user)."""
@@ -448,12 +437,26 @@ class Catalog:
 
     def set_flags(self, user: str, flags: Sequence[tuple[int, int | None]]) -> None:
         """Set (photo id, PICK or REJECT) for a user in one transaction; ``None`` unflags."""
+        self.set_marks(user, flags=flags)
+
+    def set_marks(self, user: str, ratings: Sequence[tuple[int, float | None]] = (),
+                  flags: Sequence[tuple[int, int | None]] = ()) -> None:
+        """Stars and flags together, in one transaction: all of it lands, or none of it."""
+        for _, stars in ratings:
+            if stars is not None and not 1 <= stars <= 5:
+                raise ValueError(f"a rating is 1 to 5 stars, not {stars}")
         for _, flag in flags:
             if flag not in (PICK, REJECT, None):
                 raise ValueError(f"a flag is PICK (1), REJECT (-1) or None, not {flag!r}")
         uid = self.user_id(user)
         now = time.time()
         with self._write() as cur:
+            for photo_id, stars in ratings:
+                if stars is None:
+                    cur.execute("DELETE FROM ratings WHERE user_id = ? AND photo_id = ?", (uid, photo_id))
+                else:
+                    cur.execute("INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?)",
+                                (uid, photo_id, float(stars), now))
             for photo_id, flag in flags:
                 if flag is None:
                     cur.execute("DELETE FROM flags WHERE user_id = ? AND photo_id = ?", (uid, photo_id))

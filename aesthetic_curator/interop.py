@@ -1,0 +1,119 @@
+"""Ratings in and out of XMP: a user's stars, flags and our scores written to sidecars, and the
+star ratings a photographer already made in Lightroom, darktable or digiKam imported as their
+training ratings (so a rated catalogue gives a personal model without rating anything here).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog
+from .errors import PhotoError
+from .imaging import is_photo_name
+from .scoring import PhotoScore, SkippedFile
+from .xmp import DEFAULT_PICK_LABEL, XmpError, find_sidecar, read_photo_marks, update_sidecar
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SidecarReport:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def write_sidecars(catalog: Catalog, user: str, photos: Sequence[PhotoScore], *, style: str = "darktable",
+                   personal: dict[str, float] | None = None, everything: bool = False,
+                   pick_label: str = DEFAULT_PICK_LABEL, progress: Progress | None = None,
+                   cancel: threading.Event | None = None) -> SidecarReport:
+    """Write ``user``'s stars and flags, and the scores, into each photo's sidecar.
+
+    Only photos the user marked, or that already have a sidecar (to keep it current, and to clear
+    marks the user took back), get one, unless ``everything``: a folder of unrated photos does
+    not fill with sidecars nobody asked for. ``personal``: personal scores by content hash.
+    """
+    report = SidecarReport()
+    ids = catalog.photo_ids(p.content_hash for p in photos)
+    stars, flags = catalog.ratings(user), catalog.flags(user)
+    for k, p in enumerate(photos):
+        if cancel is not None and cancel.is_set():
+            report.cancelled = True
+            break
+        pid = ids.get(p.content_hash)
+        s = round(stars.get(pid, 0)) if pid is not None else 0
+        f = flags.get(pid, 0) if pid is not None else 0
+        if everything or s or f or find_sidecar(p.path, style) is not None:
+            try:
+                report.written.append(update_sidecar(
+                    p.path, style, stars=s, flag=f, user=user, generic=p.mean,
+                    personal=(personal or {}).get(p.content_hash), model=p.model_id, pick_label=pick_label))
+            except XmpError as exc:
+                report.skipped.append(SkippedFile(p.path, f"sidecar not updated: {exc}"))
+            except OSError as exc:
+                report.skipped.append(SkippedFile(p.path, f"cannot write its sidecar: {exc.strerror or exc}"))
+        if progress is not None:
+            progress(k + 1, len(photos))
+    return report
+
+
+@dataclass
+class ImportReport:
+    """What an import did: ratings and flags stored, ones kept because the catalog already had a
+    different value (without ``overwrite``), photos with nothing to import, and problems."""
+
+    ratings: int = 0
+    flags: int = 0
+    kept: int = 0
+    unmarked: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style: str = "darktable",
+                   pick_label: str = DEFAULT_PICK_LABEL, overwrite: bool = False,
+                   progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
+    """Read each photo's sidecar (else the XMP inside it) and store its stars and flag as
+    ``user``'s. What the user already said here wins unless ``overwrite``. All of it is stored in
+    one transaction at the end, so a cancelled or failed import changes nothing."""
+    report = ImportReport()
+    have_stars, have_flags = catalog.ratings(user), catalog.flags(user)
+    new_stars: dict[int, float] = {}
+    new_flags: dict[int, int] = {}
+    for k, path in enumerate(paths):
+        if cancel is not None and cancel.is_set():
+            report.cancelled = True
+            return report
+        if progress is not None:
+            progress(k + 1, len(paths))
+        if not is_photo_name(Path(path)):
+            continue
+        try:
+            marks, _ = read_photo_marks(Path(path), style, pick_label)
+        except XmpError as exc:
+            report.skipped.append(SkippedFile(Path(path), f"its sidecar is unusable: {exc}"))
+            continue
+        if marks is None or marks.empty:
+            report.unmarked += 1
+            continue
+        try:
+            pid = catalog.photo_id_for_file(path)
+        except (OSError, PhotoError) as exc:
+            report.skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
+            continue
+        if marks.stars:
+            if pid in have_stars and have_stars[pid] != marks.stars and not overwrite:
+                report.kept += 1
+            else:
+                new_stars[pid] = float(marks.stars)
+        if marks.flag:
+            if pid in have_flags and have_flags[pid] != marks.flag and not overwrite:
+                report.kept += 1
+            else:
+                new_flags[pid] = marks.flag
+    catalog.set_marks(user, ratings=list(new_stars.items()), flags=list(new_flags.items()))
+    report.ratings, report.flags = len(new_stars), len(new_flags)
+    return report
