@@ -540,6 +540,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--checkpoint", type=Path, default=None, help="a generic checkpoint of your own")
     _eval_options(e)
     e.set_defaults(func=cmd_eval_flickr)
+    from .cli_cull import add_parsers
+
+    add_parsers(sub, _scan_options)
     parser.command_names = frozenset(sub.choices)  # type: ignore[attr-defined]
     return parser
 

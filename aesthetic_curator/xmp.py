@@ -354,5 +354,7 @@ def update_sidecar(photo: Path, style: str = "darktable", **marks) -> Path:
         packet.xml_declaration = True
         target = sidecar_path(photo, style)
     write_marks(packet, **marks)
+    if existing is None:
+        ET.indent(packet.root, space=" ")  # a new file of ours: one element per line, for people too
     write_sidecar(target, packet)
     return target
