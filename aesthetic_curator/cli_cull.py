@@ -71,7 +71,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
             print(f"group {k}: {len(g.members)} photos")
             for i in sorted(g.members, key=lambda i: (i != g.best, -scores[i].mean)):
                 mine = f"  yours {personal[i]:4.2f}" if personal is not None else ""
-                print(f"  {'*' if i == g.best else ' '} {scores[i].mean:5.2f}{mine}  {_relative(scores[i].path, roots)}")
+                star = "*" if i == g.best else " "
+                print(f"  {star} {scores[i].mean:5.2f}{mine}  {_relative(scores[i].path, roots)}")
         grouped = sum(len(g.members) for g in groups)
         print(f"{len(groups)} group(s) holding {grouped} of {len(scores)} photos; * marks the best of each"
               + (f"; {len(changed)} flag(s) set for {args.user} (best picked, rest rejected)" if args.keep_best

@@ -82,7 +82,8 @@ def test_copy_never_overwrites_and_never_touches_originals(album, tmp_path):
         assert (marks.stars, marks.flag) == (e.item.stars, PICK)
     # Lightroom's own fields of kodim02's sidecar came along with it.
     exported02 = next(e for e in first.exported if e.item.source.name == "kodim02.png")
-    assert read_sidecar(exported02.sidecar).get("http://ns.adobe.com/camera-raw-settings/1.0/", "Exposure2012") == "+0.35"
+    crs = "http://ns.adobe.com/camera-raw-settings/1.0/"
+    assert read_sidecar(exported02.sidecar).get(crs, "Exposure2012") == "+0.35"
     assert not [p for p in dest.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 

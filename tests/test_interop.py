@@ -47,7 +47,7 @@ def test_marks_round_trip_through_sidecars_into_a_fresh_catalog(album, tmp_path,
                       flags=[(pid[0], PICK), (pid[2], REJECT), (pid[4], REJECT), (pid[5], PICK)])
     written = write_sidecars(catalog, "ana", report.scores, style=style)
     assert len(written.written) == 6  # only the marked photos get a sidecar
-    assert all(p == sidecar_path(s, style) for p, s in zip(written.written, [s.path for s in report.scores]))
+    assert written.written == [sidecar_path(s.path, style) for s in report.scores[:6]]
 
     fresh = Catalog(tmp_path / "fresh.sqlite3")
     result = import_ratings(fresh, "ana", sorted(folder.glob("*.jpg")), style=style)
@@ -80,7 +80,7 @@ def test_imports_what_darktable_lightroom_and_digikam_wrote(album, tmp_path):
 
 
 def test_what_the_user_said_here_wins_unless_overwrite(album):
-    folder, catalog, report = album
+    _, catalog, report = album
     photo = report.scores[0].path
     pid = catalog.photo_id_for_file(photo)
     catalog.set_ratings("ana", [(pid, 2)])
@@ -109,8 +109,8 @@ def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_o
         Image.fromarray(im).save(p, quality=92)
         paths.append(p)
     train = sim.scene < 16  # rated in Lightroom and imported; scenes 16-23 held out
-    for p, s in zip(paths, stars):
-        if train[paths.index(p)]:
+    for p, s, t in zip(paths, stars, train, strict=True):
+        if t:
             update_sidecar(p, "lightroom", stars=int(s), flag=0, user="lightroom")
 
     catalog = Catalog(tmp_path / "catalog.sqlite3")
@@ -122,7 +122,7 @@ def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_o
     by_path = {s.path: i for i, s in enumerate(report.scores)}
     personal = personal_scores(catalog, "ana", report, base=nima, device="cpu")
     assert personal.source == "adapters"
-    held = [by_path[p] for p, t in zip(paths, train) if not t]
+    held = [by_path[p] for p, t in zip(paths, train, strict=True) if not t]
     truth = [stars[paths.index(report.scores[i].path)] for i in held]
     generic_rho = spearmanr([report.scores[i].mean for i in held], truth)[0]
     personal_rho = spearmanr(personal.scores[held], truth)[0]
