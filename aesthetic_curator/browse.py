@@ -32,6 +32,8 @@ class Filter:
     flags: frozenset[int] | None = None
     hide_rejects: bool = False
     score_range: tuple[float, float] | None = None
+    stack_groups: bool = False  # show only the best of each burst (plus the expanded groups)
+    expanded: frozenset[int] = frozenset()
 
 
 class PhotoTable:
@@ -51,6 +53,9 @@ class PhotoTable:
         self.photo_id = np.full(n, -1, np.int64)
         self.content_hash: list[str | None] = [None] * n
         self.captured = np.asarray(mtimes, np.float64) if mtimes is not None else np.full(n, np.nan)
+        self.group = np.full(n, -1, np.int64)  # burst / near-duplicate group, -1 for none
+        self.group_best = np.zeros(n, bool)
+        self.group_size = np.zeros(n, np.int64)
         self._name_rank: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -92,6 +97,20 @@ class PhotoTable:
     def set_captured(self, rows: Sequence[int], times: Sequence[float]) -> None:
         self.captured[np.asarray(rows, np.int64)] = times
 
+    def set_groups(self, groups: Sequence[tuple[Sequence[int], int]]) -> None:
+        """Groups as (rows, best row); replaces any earlier grouping."""
+        self.group[:] = -1
+        self.group_best[:] = False
+        self.group_size[:] = 0
+        for k, (rows, best) in enumerate(groups):
+            rows = np.asarray(rows, np.int64)
+            self.group[rows] = k
+            self.group_size[rows] = len(rows)
+            self.group_best[best] = True
+
+    def rows_of_group(self, group: int) -> np.ndarray:
+        return np.flatnonzero(self.group == group) if group >= 0 else np.zeros(0, np.int64)
+
     def rows_of_photo(self, photo_id: int) -> np.ndarray:
         return np.flatnonzero(self.photo_id == photo_id)
 
@@ -126,6 +145,8 @@ class PhotoTable:
             keep &= self.flag != REJECT
         if flt.flags is not None:
             keep &= np.isin(self.flag, list(flt.flags))
+        if flt.stack_groups:
+            keep &= (self.group < 0) | self.group_best | np.isin(self.group, list(flt.expanded))
         if flt.score_range is not None and key in ("personal", "generic"):
             lo, hi = flt.score_range
             keep &= (values >= lo) & (values <= hi)

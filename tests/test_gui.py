@@ -296,3 +296,54 @@ def test_enhance_preview_and_export(qtbot, make_window, small_album):
     assert out.is_file() and out != path and out.parent == path.parent
     assert path.read_bytes() == before_bytes
     dialog.close()
+
+
+def test_bursts_stack_keep_best_undo_import_and_export(qtbot, make_window, kodak_paths, tmp_path):
+    """The culling flow: find bursts, see one per stack, keep the best (undoable), import ratings
+    from sidecars, and export the picks with the dialog."""
+    from aesthetic_curator.evaluation.bursts import make_burst_album
+    from aesthetic_curator.gui.album_model import GroupRole
+    from aesthetic_curator.xmp import update_sidecar
+
+    folder = tmp_path / "bursts"
+    make_burst_album(folder, kodak_paths[:8], every=4, takes=2)  # 8 shots, 2 of them with 2 more takes
+    window = make_window()
+    open_and_score(qtbot, window, folder)
+    assert window.model.rowCount() == 12
+
+    with qtbot.waitSignal(window.cull.groupsFound, timeout=WAIT) as found:
+        window.cull.act_find.trigger()
+    assert found.args == [2]
+    assert window.cull.act_stack.isChecked() and window.model.rowCount() == 8  # one per stack
+    bests = [i for i in range(window.model.rowCount()) if window.model.index(i).data(GroupRole)]
+    assert [window.model.index(i).data(GroupRole) for i in bests] == [(3, True), (3, True)]
+
+    window.go_to(bests[0])
+    window.cull.toggle_expanded()
+    assert window.model.rowCount() == 10
+    window.cull.keep_best(only_current=False)
+    with Catalog() as cat:
+        flags = sorted(cat.flags(window.user).values())
+    assert flags == [-1] * 4 + [PICK] * 2
+    window.undo.undo()
+    with Catalog() as cat:
+        assert cat.flags(window.user) == {}
+    window.undo.redo()
+
+    update_sidecar(folder / "kodim02.jpg", "darktable", stars=4, flag=0, user="lightroom")
+    with qtbot.waitSignal(window.cull.ratingsImported, timeout=WAIT) as imported:
+        window.cull.import_ratings()
+    assert imported.args == [1]
+    assert window.table.stars[window.table.row_of(folder / "kodim02.jpg")] == 4
+
+    window.cull.export()
+    dialog = window.cull.dialog
+    assert dialog.count.text() == "2 photo(s) match"
+    dest = tmp_path / "picks"
+    dialog.dest.setText(str(dest))
+    with qtbot.waitSignal(dialog.finished_export, timeout=WAIT) as exported:
+        dialog.go.click()
+    assert exported.args == [2]
+    assert len(list(dest.glob("*.jpg"))) == 2 and len(list(dest.glob("*.jpg.xmp"))) == 2
+    assert (dest / "export-report.csv").is_file()
+    assert len(list(folder.glob("*.jpg"))) == 12  # copied, not moved

@@ -30,6 +30,7 @@ FlagRole = Qt.ItemDataRole.UserRole + 5
 PathRole = Qt.ItemDataRole.UserRole + 6
 LoadedRole = Qt.ItemDataRole.UserRole + 7
 TableRowRole = Qt.ItemDataRole.UserRole + 8
+GroupRole = Qt.ItemDataRole.UserRole + 9  # (group size, is the best) or None
 
 MAX_PIXMAPS = 1500  # at 256 px about 250 MB at most
 
@@ -133,13 +134,16 @@ class AlbumModel(QAbstractListModel):
             return str(t.paths[row])
         if role == TableRowRole:
             return row
+        if role == GroupRole:
+            return (int(t.group_size[row]), bool(t.group_best[row])) if t.group[row] >= 0 else None
         return None
 
     def roleNames(self):
         names = super().roleNames()
         for role, name in ((ThumbnailRole, b"thumbnail"), (GenericScoreRole, b"genericScore"),
                            (PersonalScoreRole, b"personalScore"), (StarsRole, b"stars"), (FlagRole, b"flag"),
-                           (PathRole, b"path"), (LoadedRole, b"loaded"), (TableRowRole, b"tableRow")):
+                           (PathRole, b"path"), (LoadedRole, b"loaded"), (TableRowRole, b"tableRow"),
+                           (GroupRole, b"group")):
             names[role] = name
         return names
 
@@ -221,6 +225,19 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawEllipse(badge)
             painter.setPen(QColor("white"))
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "✓" if flag == PICK else "✕")
+        group = index.data(GroupRole)
+        if group is not None:  # a stack: its size on the best, a thin bar on the other takes
+            size, best = group
+            if best:
+                badge = QRect(image_rect.left() + 2, image_rect.top() + 2, 34, 20)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(30, 110, 200))
+                painter.drawRoundedRect(badge, 5, 5)
+                painter.setPen(QColor("white"))
+                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"⧉{size}")
+            else:
+                painter.fillRect(QRect(image_rect.left(), image_rect.top(), 4, image_rect.height()),
+                                 QColor(30, 110, 200))
         text_color = palette.color(QPalette.ColorRole.HighlightedText) if selected else QColor(225, 225, 228)
         painter.setPen(text_color)
         font = QFont(option.font)

@@ -59,8 +59,8 @@ class MarkCommand(QUndoCommand):
         super().__init__(text)
         self.window, self.kind, self.photo_ids, self.new, self.old = window, kind, photo_ids, new, old
 
-    def redo(self) -> None:
-        self._write({pid: self.new for pid in self.photo_ids})
+    def redo(self) -> None:  # ``new``: one value for all, or a value per photo ("keep best, reject rest")
+        self._write(dict(self.new) if isinstance(self.new, dict) else {pid: self.new for pid in self.photo_ids})
 
     def undo(self) -> None:
         self._write(dict(self.old))
@@ -269,6 +269,9 @@ class MainWindow(QMainWindow):
         self._action(t, "Re&name User…", "Ctrl+Shift+E", self.rename_user)
         self._action(t, "&Delete User…", "Ctrl+Shift+Del", self.delete_user)
 
+        from .cull_actions import CullActions
+
+        self.cull = CullActions(self)
         h = m.addMenu("&Help")
         self._action(h, "&About", "F1", self.about)
 
@@ -371,9 +374,10 @@ class MainWindow(QMainWindow):
     def open_album(self, folder: Path) -> None:
         """List the folder and score it in the background; the grid fills as results come."""
         folder = Path(os.path.abspath(folder))
-        for name in ("scan", "dates", "personal", "suggest"):
+        for name in ("scan", "dates", "personal", "suggest", "groups"):
             if name in self.jobs:
                 self.jobs.pop(name).stop()
+        self.cull.forget_groups()
         self.album = folder
         self.scores = {}
         self.skipped = []
@@ -518,8 +522,10 @@ class MainWindow(QMainWindow):
         flag = self.flag_box.currentData()
         flags = {"picks": frozenset({PICK}), "unflagged": frozenset({0}), "rejects": frozenset({REJECT})}.get(flag)
         score = self.min_score.value()
+        cull = getattr(self, "cull", None)
         return Filter(min_stars=int(self.stars_box.currentData() or 0), flags=flags, hide_rejects=flag == "hide",
-                      score_range=(score, math.inf) if score > 0 else None)
+                      score_range=(score, math.inf) if score > 0 else None,
+                      stack_groups=bool(cull and cull.stacked), expanded=frozenset(cull.expanded if cull else ()))
 
     def sort_by(self, key: str) -> None:
         """Sort now (also re-sorts by the current key, e.g. while a scan is adding scores)."""
