@@ -234,7 +234,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 painter.setBrush(QColor(30, 110, 200))
                 painter.drawRoundedRect(badge, 5, 5)
                 painter.setPen(QColor("white"))
-                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"⧉{size}")
+                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"×{size}")
             else:
                 painter.fillRect(QRect(image_rect.left(), image_rect.top(), 4, image_rect.height()),
                                  QColor(30, 110, 200))
