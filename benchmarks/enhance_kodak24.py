@@ -53,7 +53,8 @@ def run(name: str, model, photos: list[np.ndarray]) -> None:
             hfe.append(high_frequency_energy(photo, r.photo))
         print(f"{name:<9} {mode:<8} rises {rises}/{len(photos)} ({100 * rises / len(photos):.0f}%)  "
               f"mean rise {np.mean(gains):+.3f} (min {min(gains):+.3f})  PSNR {np.mean(psnrs):.1f} dB  "
-              f"max |change| {max(maxd)}  HF energy {np.mean(hfe):.1f} (median {np.median(hfe):.1f}) share {np.mean(hf):.2f}  median {statistics.median(secs):.1f} s/photo",
+              f"max |change| {max(maxd)}  HF energy {np.mean(hfe):.1f} (median {np.median(hfe):.1f}) "
+              f"share {np.mean(hf):.2f}  median {statistics.median(secs):.1f} s/photo",
               flush=True)
 
 
