@@ -218,22 +218,20 @@ class Catalog:
     def scores_for(self, photo_ids: Iterable[int], model_id: str) -> dict[int, StoredScore]:
         ids = list(set(photo_ids))
         out: dict[int, StoredScore] = {}
-        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT s.photo_id, p.content_hash, s.mean, s.std, s.distribution, s.features "
-                f"FROM scores s JOIN photos p ON p.id = s.photo_id "
-                f"WHERE s.model_id = ? AND s.photo_id IN ({marks})",
-                (model_id, *chunk),
-            ).fetchall()
-            for pid, chash, mean, std, dist, feats in rows:
-                out[pid] = StoredScore(
-                    pid, chash, mean, std,
-                    np.frombuffer(dist, dtype=np.float32),
-                    np.frombuffer(feats, dtype=np.float16).astype(np.float32),
-                )
+        for pid, chash, mean, std, dist, feats in self._select_in(
+                "SELECT s.photo_id, p.content_hash, s.mean, s.std, s.distribution, s.features "
+                "FROM scores s JOIN photos p ON p.id = s.photo_id WHERE s.model_id = ? AND s.photo_id IN ({marks})",
+                ids, (model_id,)):
+            out[pid] = StoredScore(pid, chash, mean, std, np.frombuffer(dist, dtype=np.float32),
+                                   np.frombuffer(feats, dtype=np.float16).astype(np.float32))
         return out
+
+    def _select_in(self, sql: str, values: Sequence, before: tuple = ()) -> Iterator[tuple]:
+        """Rows of ``sql`` with its ``{marks}`` placeholder bound to ``values``, queried in chunks
+        that stay under SQLite's bound-parameter limit."""
+        for start in range(0, len(values), 900):
+            chunk = values[start : start + 900]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), (*before, *chunk)).fetchall()
 
     def scored_hashes(self, model_id: str) -> dict[str, int]:
         """content hash -> photo id for every photo already scored by ``model_id``."""
@@ -248,38 +246,21 @@ class Catalog:
     def photo_ids(self, content_hashes: Iterable[str]) -> dict[str, int]:
         """content hash -> photo id, for the hashes the catalog knows."""
         hashes = list(set(content_hashes))
-        out: dict[str, int] = {}
-        for start in range(0, len(hashes), 900):
-            chunk = hashes[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            out.update(self._db.execute(
-                f"SELECT content_hash, id FROM photos WHERE content_hash IN ({marks})", chunk).fetchall())
-        return out
+        return dict(self._select_in("SELECT content_hash, id FROM photos WHERE content_hash IN ({marks})", hashes))
 
     def known_bad(self, paths: Iterable[str]) -> dict[str, tuple[int, int, str]]:
         paths = list(paths)
         out: dict[str, tuple[int, int, str]] = {}
-        for start in range(0, len(paths), 900):
-            chunk = paths[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for path, size, mtime, reason in self._db.execute(
-                f"SELECT path, size, mtime_ns, reason FROM bad_files WHERE path IN ({marks})", chunk
-            ):
-                out[path] = (size, mtime, reason)
+        for path, size, mtime, reason in self._select_in(
+                "SELECT path, size, mtime_ns, reason FROM bad_files WHERE path IN ({marks})", paths):
+            out[path] = (size, mtime, reason)
         return out
 
     def phashes(self, photo_ids: Iterable[int]) -> dict[int, int]:
         """photo id -> perceptual hash (unsigned 64-bit), for the photos that have one."""
         ids = list(set(photo_ids))
-        out: dict[int, int] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for pid, h in self._db.execute(
-                f"SELECT id, phash FROM photos WHERE phash IS NOT NULL AND id IN ({marks})", chunk
-            ):
-                out[pid] = h & ((1 << 64) - 1)
-        return out
+        return {pid: h & ((1 << 64) - 1) for pid, h in self._select_in(
+            "SELECT id, phash FROM photos WHERE phash IS NOT NULL AND id IN ({marks})", ids)}
 
     def set_phashes(self, hashes: dict[int, int]) -> None:
         with self._write() as cur:
@@ -400,13 +381,9 @@ class Catalog:
         """Every known path of each photo (a photo may have copies), most recently seen first."""
         ids = list(set(photo_ids))
         out: dict[int, list[str]] = {}
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for pid, path in self._db.execute(
-                f"SELECT photo_id, path FROM files WHERE photo_id IN ({marks}) ORDER BY seen DESC", chunk
-            ):
-                out.setdefault(pid, []).append(path)
+        for pid, path in self._select_in(
+                "SELECT photo_id, path FROM files WHERE photo_id IN ({marks}) ORDER BY seen DESC", ids):
+            out.setdefault(pid, []).append(path)
         return out
 
     def user_id(self, name: str, *, create: bool = True) -> int:
