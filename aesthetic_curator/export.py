@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_file
 from .catalog import PICK, REJECT, Catalog
 from .scoring import PhotoScore, SkippedFile
 from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES, XmpError, find_sidecar, sidecar_path, update_sidecar
@@ -84,11 +85,11 @@ def choose(photos: Sequence[PhotoScore], catalog: Catalog, user: str | None, *, 
         items.append(ExportItem(p.path, p.content_hash, round(stars.get(pid, 0)), flags.get(pid, 0),
                                 p.mean, personal.get(p.content_hash, float("nan")), p.model_id))
 
-    def rank(it: ExportItem) -> tuple[float, float, float]:
+    def rank(it: ExportItem) -> tuple[float, float, str]:
         own = float(it.stars) if it.stars else (it.personal if not np.isnan(it.personal) else -np.inf)
-        return (-own, -it.generic if not np.isnan(it.generic) else np.inf, 0.0)
+        return -own, -it.generic if not np.isnan(it.generic) else np.inf, str(it.source)
 
-    items.sort(key=lambda it: (rank(it), str(it.source)))
+    items.sort(key=rank)
     if selection == "picks":
         return [it for it in items if it.flag == PICK]
     if selection == "stars":
@@ -256,9 +257,6 @@ def write_report(report: ExportReport, path: Path) -> Path:
         writer.writeheader()
         writer.writerows({k: ("" if v is None else v) for k, v in r.items()} for r in rows)
         text = buf.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    with atomic_file(path) as f:
+        f.write(text.encode("utf-8"))
     return path

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from platformdirs import user_cache_dir
 
+from .atomic import atomic_file
 from .imaging import load_photo
 
 SIZE = 256
@@ -51,12 +51,9 @@ def thumbnail(path: Path, size: int = SIZE, folder: Path | None = None) -> np.nd
             pass  # a damaged cache entry is simply remade
     im = load_photo(Path(path), min_size=size)
     im.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".thumb", suffix=".jpg", dir=cached.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(cached, sync=False) as fh:  # a cache: losing it to a crash costs only time
             im.save(fh, format="JPEG", quality=85)
-        os.replace(tmp, cached)
     except OSError:
-        Path(tmp).unlink(missing_ok=True)  # a read-only or full cache only costs speed
+        pass  # a read-only or full cache only costs speed
     return np.asarray(im)

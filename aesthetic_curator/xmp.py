@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+
+from .atomic import atomic_file
 
 NS_X = "adobe:ns:meta/"
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -325,19 +325,8 @@ def read_photo_marks(photo: Path, style: str = "darktable", pick_label: str = DE
 def write_sidecar(path: Path, packet: XmpPacket) -> None:
     """Replace (or create) ``path`` atomically; the old file's permissions are kept."""
     data = packet.to_bytes()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path, keep_mode=True) as f:
+        f.write(data)
 
 
 def update_sidecar(photo: Path, style: str = "darktable", **marks) -> Path:

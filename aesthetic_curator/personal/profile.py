@@ -10,8 +10,6 @@ from someone else can hold tensors and plain values, never code.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 import torch
 
+from ..atomic import atomic_file
 from ..errors import ProfileError
 from ..models.weights import WeightsSpec
 from .profile_files import ENV_VAR, profile_path, profiles_dir
@@ -62,18 +61,8 @@ class Profile:
 
 def save_profile(profile: Profile, path: Path) -> None:
     """Write atomically: a temporary file in the same folder, flushed to disk, then renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(profile.to_file_dict(), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as fh:
+        torch.save(profile.to_file_dict(), fh)
 
 
 def load_profile(path: Path, base: WeightsSpec | None = None) -> Profile:
