@@ -161,12 +161,16 @@ def test_cancel_training_keeps_the_previous_profile(qtbot, make_window, small_al
 
     window.train_config = TrainConfig(epochs=200, batch_size=4, patience=1000)
     window.train()
-    job = window.jobs["train"]
-    with qtbot.waitSignal(job.signals.progress, timeout=WAIT):
-        pass
-    with qtbot.waitSignal(job.signals.cancelled, timeout=WAIT):
-        window.training_dialog.buttons.rejected.emit()  # the dialog's Cancel
-    assert "Cancelled" in window.training_dialog.detail.text()
+    dialog = window.training_dialog
+    # Wait on what the user sees, not with waitSignal on the job's progress: that signal comes
+    # from a worker thread many times over, and PySide (6.12) still delivers the already-queued
+    # emissions to a waitSignal blocker after it has disconnected and been freed (a segfault).
+    qtbot.waitUntil(lambda: "Reading the rated photos:" in dialog.detail.text()
+                    or "Epoch" in dialog.detail.text(), timeout=WAIT)
+    dialog.buttons.rejected.emit()  # the dialog's Cancel
+    assert "Stopping" in dialog.detail.text()
+    qtbot.waitUntil(lambda: "Cancelled" in dialog.detail.text(), timeout=WAIT)
+    assert not window.training()
     assert path.read_bytes() == before
 
 
@@ -289,12 +293,33 @@ def test_enhance_preview_and_export(qtbot, make_window, small_album):
         pass
     s0, s1 = ready.args
     assert s1 > s0
+    assert "Generic score" in dialog.scores.text() and "predicted stars" not in dialog.scores.text()
     dialog.saliency.setChecked(True)
     with qtbot.waitSignal(dialog.exported, timeout=WAIT) as written:
         dialog.export_button.click()
     out = Path(written.args[0])
     assert out.is_file() and out != path and out.parent == path.parent
     assert path.read_bytes() == before_bytes
+    dialog.close()
+
+
+def test_enhance_follows_a_trained_profile_and_shows_both_scores(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    rate_some(window, 6)
+    with Catalog(window.catalog.path) as cat:
+        service.train_user(cat, window.user, config=TrainConfig(epochs=1, batch_size=4),
+                           folder=window.profiles_folder)
+    window.go_to(0)
+    window.enhance()
+    dialog = window.enhance_dialog
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.previewReady, timeout=WAIT) as ready:
+        pass
+    s0, s1 = ready.args
+    text = dialog.scores.text()
+    assert s1 > s0  # the user's predicted stars, the score the edit followed
+    assert text.startswith(f"{window.user}'s predicted stars: {s0:.2f}") and "Generic score" in text
     dialog.close()
 
 

@@ -31,9 +31,12 @@ class TrainingDialog(QDialog):
         for w in (self.heading, self.bar, self.detail, self.buttons):
             layout.addWidget(w)
         self.done_ = False
+        self.stopping = False
         self.epochs_seen = 0
 
     def update_progress(self, p) -> None:
+        if self.stopping or self.done_:  # reports already on their way when Cancel was pressed
+            return
         if not hasattr(p, "epoch"):  # service.Preparing: photos being read
             self.bar.setRange(0, p.total)
             self.bar.setValue(p.done)
@@ -55,6 +58,7 @@ class TrainingDialog(QDialog):
         if self.done_:
             self.accept()
             return
+        self.stopping = True
         self.detail.setText("Stopping… your previous personal model is kept.")
         self.buttons.setEnabled(False)
         self.cancel_requested.emit()
