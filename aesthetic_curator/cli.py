@@ -306,7 +306,7 @@ def cmd_saliency(args: argparse.Namespace) -> int:
 
 
 def cmd_enhance(args: argparse.Namespace) -> int:
-    from .enhance import fgsm, load_for_edit, natural
+    from .enhance import fgsm, load_for_edit, natural, scores_around
     from .errors import PhotoError
     from .export_edit import export_edited
 
@@ -315,37 +315,44 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     except PhotoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    model = _scoring_model(args)
+    base, personal = _scoring_models(args)
+    model = personal if personal is not None else base
     if args.mode == "fgsm":
         result = fgsm(model, photo, epsilon=args.epsilon, steps=args.steps, magnitude=args.magnitude,
                       device=args.device)
     else:
         result = natural(model, photo, strength=args.strength, device=args.device)
     written = export_edited(args.photo, result.apply, args.out)
-    whose = f"{args.user}'s predicted stars" if args.user else "generic score"
-    print(f"{whose}: {result.before:.2f} -> {result.after:.2f} ({args.mode}); written to {written}")
+    scores = [(f"{args.user}'s predicted stars" if personal is not None else "generic score",
+               (result.before, result.after))]
+    if personal is not None:  # what following the user's taste did to the crowd's score
+        scores += scores_around({"generic score": base}, photo, result.photo, args.device).items()
+    print("; ".join(f"{whose}: {a:.2f} -> {b:.2f}" for whose, (a, b) in scores)
+          + f" ({args.mode}); written to {written}")
     if args.mode == "natural":
         print("  adjustments: " + ", ".join(f"{k} {v:+.3f}" for k, v in result.params.items()))
     return 0
 
 
-def _scoring_model(args: argparse.Namespace):
-    """The generic network, or the user's personal network when ``--user`` names a trained profile."""
+def _scoring_models(args: argparse.Namespace) -> tuple[object, object | None]:
+    """The generic network, and the user's personal network when ``--user`` names a trained profile."""
     from .models import load_generic
+    from .personal.service import personal_network
 
     base, spec = load_generic()
     if not getattr(args, "user", None):
-        return base
-    from .personal.adapters import PersonalNet, load_personal_state
-    from .personal.service import load_user_profile
-
-    profile = load_user_profile(args.user, spec)
-    if profile is None or profile.personal_state is None:
+        return base, None
+    personal = personal_network(args.user, base, spec)
+    if personal is None:
         raise ValueError(f"{args.user} has no trained personal model yet: run 'aesthetic-curator train --user "
                          f"{args.user}' first")
-    model = PersonalNet(base)
-    load_personal_state(model, profile.personal_state)
-    return model
+    return base, personal
+
+
+def _scoring_model(args: argparse.Namespace):
+    """The network whose score a command follows: the user's personal one with ``--user``."""
+    base, personal = _scoring_models(args)
+    return personal if personal is not None else base
 
 
 def _eval_output(args: argparse.Namespace, report) -> int:

@@ -11,8 +11,9 @@ stretch).
   photo (a convex blend, so no pixel moves by more than eps), then added to the full-size photo.
 * **natural**: a handful of global adjustments a person would make (exposure, contrast,
   saturation, white balance, a tone curve), their strengths found by gradient ascent on the
-  score with a penalty on the size of the edit, then applied to the full-size photo. No noise
-  pattern: the whole photo moves together.
+  score with a penalty on the size of the edit (the strengths, and the high-frequency energy of
+  the change, which is what contrast and saturation add by scaling grain and noise), then applied
+  to the full-size photo. No noise pattern: the whole photo moves together.
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ def score_of(model, photo: np.ndarray, device: str | None = None) -> float:
         return float(model.predict(_to_input(photo, model.input_size, dev))[1])
 
 
+def scores_around(models: dict[str, torch.nn.Module], original: np.ndarray, edited: np.ndarray,
+                  device: str | None = None) -> dict[str, tuple[float, float]]:
+    """Each named model's score of the original and of the edit, e.g. ``{"generic": (5.1, 5.3),
+    "personal": (3.2, 3.6)}``: an edit that follows one score should show what it does to the other."""
+    return {name: (score_of(m, original, device), score_of(m, edited, device)) for name, m in models.items()}
+
+
 def fgsm(model, photo: np.ndarray, *, epsilon: float = 3.0, steps: int = 1, magnitude: bool = False,
          device: str | None = None) -> Enhanced:
     """Fast Gradient Sign step(s) on the score. ``epsilon`` in 0-255 pixel levels: no pixel of
@@ -109,12 +117,19 @@ def adjust(x: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
     return (x + p["curve"] * 4 * x * (1 - x)).clamp(0, 1)  # lifts (or lowers) the midtones
 
 
-def natural(model, photo: np.ndarray, *, strength: float = 1.0, iterations: int = 40, penalty: float = 0.5,
-            device: str | None = None) -> Enhanced:
+def natural(model, photo: np.ndarray, *, strength: float = 1.0, iterations: int = 40, penalty: float = 0.1,
+            texture_penalty: float = 0.02, device: str | None = None) -> Enhanced:
     """Find global adjustments that raise the score, then apply them to the full-size photo.
 
     ``strength`` scales the found adjustments (0: none, 1: as found; the GUI's slider).
-    ``penalty`` weighs the squared (normalised) size of the edit against the score gain.
+    ``penalty`` weighs the squared (normalised) strengths of the adjustments against the score gain.
+    ``texture_penalty`` weighs the high-frequency energy of the change (squared 8-bit levels, at
+    network resolution): contrast and saturation scale a photo's grain, noise and compression
+    blocks along with its tones, and an edit that does so on a textured photo is both less like a
+    person's and, to the eye, a noise pattern. With it the search prefers exposure, white balance
+    and the tone curve there, and keeps contrast for the smooth photos where it costs no grain
+    (on Kodak24 the change's high-frequency energy is about a sixth of FGSM's at the default
+    epsilon, for about three quarters of the unpenalised score gain).
     """
     dev = resolve_device(device)
     model = model.to(dev).eval()
@@ -126,9 +141,10 @@ def natural(model, photo: np.ndarray, *, strength: float = 1.0, iterations: int 
         return {k: LIMITS[k] * torch.tanh(v) for k, v in raw.items()}
 
     for _ in range(iterations):
-        score = model.predict(adjust(x, params()))[1].sum()
+        edited = adjust(x, params())
+        score = model.predict(edited)[1].sum()
         size = sum(torch.tanh(v) ** 2 for v in raw.values())
-        loss = -score + penalty * size
+        loss = -score + penalty * size + texture_penalty * _laplacian_energy((edited - x) * 255.0)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -145,12 +161,17 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
 
+def _laplacian_energy(d: torch.Tensor) -> torch.Tensor:
+    """Mean squared 4-neighbour Laplacian over the last two (spatial) dimensions."""
+    lap = -4 * d[..., 1:-1, 1:-1] + d[..., :-2, 1:-1] + d[..., 2:, 1:-1] + d[..., 1:-1, :-2] + d[..., 1:-1, 2:]
+    return lap.square().mean()
+
+
 def high_frequency_energy(original: np.ndarray, edited: np.ndarray) -> float:
-    """Mean squared Laplacian of the difference image: what a noise pattern adds and a global
-    adjustment hardly does."""
-    d = edited.astype(np.float64) - original.astype(np.float64)
-    lap = (-4 * d[1:-1, 1:-1] + d[:-2, 1:-1] + d[2:, 1:-1] + d[1:-1, :-2] + d[1:-1, 2:])
-    return float(np.mean(lap ** 2))
+    """Mean squared Laplacian of the difference image (squared 8-bit levels): what a noise
+    pattern adds, and what a tone edit adds only by scaling the photo's own texture."""
+    d = torch.from_numpy(edited.astype(np.float64) - original.astype(np.float64))
+    return float(_laplacian_energy(d.movedim(-1, 0) if d.ndim == 3 else d))
 
 
 def high_frequency_share(original: np.ndarray, edited: np.ndarray) -> float:
@@ -171,5 +192,5 @@ def load_for_edit(path) -> np.ndarray:
 
 __all__ = [
     "LIMITS", "MODES", "Enhanced", "adjust", "fgsm", "high_frequency_energy", "high_frequency_share",
-    "load_for_edit", "natural", "psnr", "score_of",
+    "load_for_edit", "natural", "psnr", "score_of", "scores_around",
 ]

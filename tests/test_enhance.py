@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aesthetic_curator.enhance import fgsm, high_frequency_share, natural, psnr
+from aesthetic_curator.enhance import fgsm, high_frequency_energy, high_frequency_share, natural, psnr
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,9 @@ def test_natural_edit_raises_the_score_without_a_noise_pattern(nima, photos):
         assert edit.after > edit.before
         assert psnr(im, edit.photo) >= 24
         noisy = fgsm(nima, im, epsilon=3, device="cpu")
-        # a noise pattern is high-frequency through and through; a global edit is not
+        # a noise pattern is high-frequency through and through; a global edit is not, and the
+        # search keeps it from scaling the photo's grain: far less high-frequency energy than FGSM
         assert high_frequency_share(im, edit.photo) < high_frequency_share(im, noisy.photo) / 2
+        assert high_frequency_energy(im, edit.photo) < high_frequency_energy(im, noisy.photo) / 3
     none = natural(nima, photos[0], strength=0.0, device="cpu")
     assert np.array_equal(none.photo, photos[0])

@@ -190,6 +190,14 @@ def test_train_needs_five_ratings_then_score_uses_the_adapters(album, capsys, is
     assert not doc["skipped"]
     assert os.listdir(isolated_profiles) == [path.name]
 
+    # enhance follows ann's score and says what that did to the generic one too
+    rc, out, err = run(capsys, "enhance", p[0], album / "ann-edit.jpg", "--user", "ann")
+    assert rc == 0, err
+    line = out.splitlines()[0]
+    assert line.startswith("ann's predicted stars: ") and "; generic score: " in line
+    before, after = (float(v) for v in line.split(";")[0].split(": ")[1].split(" -> "))
+    assert after > before and (album / "ann-edit.jpg").is_file()
+
 
 def test_score_user_reports_a_profile_it_cannot_use(album, capsys, isolated_profiles):
     p = photos(album)

@@ -29,20 +29,17 @@ from .workers import Job, start, to_qimage
 PREVIEW = 640
 
 
-def _model(user: str | None, folder: Path | None):
-    """The user's personal network when they have a trained profile, else the generic one."""
+def _models(user: str | None, folder: Path | None):
+    """(the network the edit follows, every network to show scores of): the user's personal one
+    when they have a trained profile, and always the generic one."""
     from ..models import load_generic
-    from ..personal.service import load_user_profile
+    from ..personal.service import personal_network
 
     base, spec = load_generic()
-    profile = load_user_profile(user, spec, folder) if user else None
-    if profile is None or profile.personal_state is None:
-        return base, False
-    from ..personal.adapters import PersonalNet, load_personal_state
-
-    model = PersonalNet(base)
-    load_personal_state(model, profile.personal_state)
-    return model, True
+    personal = personal_network(user, base, spec, folder) if user else None
+    if personal is None:
+        return base, {"generic": base}
+    return personal, {"personal": personal, "generic": base}
 
 
 def _edit(model, photo: np.ndarray, mode: str, amount: int):
@@ -152,28 +149,31 @@ class EnhanceDialog(QDialog):
         mode, amount = self.mode.currentData(), self.amount.value()
 
         def work(report, cancel):
+            from ..enhance import scores_around
             from ..explain import overlay, smoothgrad
             from ..imaging import load_photo
 
             photo = load_photo(path, min_size=PREVIEW)
             photo.thumbnail((PREVIEW, PREVIEW))
             pixels = np.asarray(photo.convert("RGB"))
-            model, personal = _model(user, folder)
+            model, shown = _models(user, folder)
             result = _edit(model, pixels, mode, amount)
+            scores = scores_around(shown, pixels, result.photo)  # the followed score first
             heat = smoothgrad(model, pixels, samples=10)
-            return (to_qimage(pixels), to_qimage(result.photo), to_qimage(overlay(pixels, heat)),
-                    result.before, result.after, personal)
+            return (to_qimage(pixels), to_qimage(result.photo), to_qimage(overlay(pixels, heat)), scores)
 
         self._run(work, self._preview)
 
     def _preview(self, result) -> None:
-        before, after, salient, s0, s1, personal = result
+        before, after, salient, scores = result
         self.images = {"before": QPixmap.fromImage(before), "after": QPixmap.fromImage(after),
                        "saliency": QPixmap.fromImage(salient)}
-        whose = f"{self.user}'s predicted stars" if personal else "Generic score"
-        self.scores.setText(f"{whose}: {s0:.2f} → <b>{s1:.2f}</b> ({s1 - s0:+.2f})")
+        names = {"personal": f"{self.user}'s predicted stars", "generic": "Generic score"}
+        self.scores.setText(" · ".join(f"{names[k]}: {a:.2f} → <b>{b:.2f}</b> ({b - a:+.2f})"
+                                       for k, (a, b) in scores.items()))
         self.export_button.setEnabled(True)
         self._show()
+        s0, s1 = next(iter(scores.values()))  # the score the edit followed
         self.previewReady.emit(s0, s1)
 
     def _show(self) -> None:
@@ -195,7 +195,7 @@ class EnhanceDialog(QDialog):
             from ..enhance import load_for_edit
             from ..export_edit import export_edited
 
-            model, _ = _model(user, folder)
+            model, _ = _models(user, folder)
             result = _edit(model, load_for_edit(path), mode, amount)
             return str(export_edited(path, result.apply))
 

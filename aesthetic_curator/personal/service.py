@@ -265,6 +265,19 @@ def load_user_profile(user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA, folder:
     return _checked(load_profile(path, spec), user, path)
 
 
+def personal_network(user: str, base, spec: WeightsSpec = NIMA_MOBILENET_AVA, folder: Path | None = None):
+    """The user's trained personal network on a copy of ``base`` (the generic network, left as it
+    is), or None while they have no trained adapters (PAM offsets have no gradient to follow)."""
+    profile = load_user_profile(user, spec, folder)
+    if profile is None or profile.personal_state is None:
+        return None
+    from .adapters import PersonalNet, load_personal_state
+
+    model = PersonalNet(base)
+    load_personal_state(model, profile.personal_state)
+    return model
+
+
 def _checked(profile: Profile, user: str, path: Path) -> Profile:
     if profile.user != user.strip():
         raise ProfileError(f"{path} is the profile of {profile.user!r}, not of {user!r}")
@@ -435,6 +448,7 @@ __all__ = [
     "delete_user",
     "load_user_profile",
     "parse_stars",
+    "personal_network",
     "personal_scores",
     "personal_spec",
     "rate_files",
