@@ -192,12 +192,21 @@ def _number(text: str | None) -> float | None:
         return None
 
 
+def _still_ours(packet: XmpPacket) -> bool:
+    """Whether the rating and label in the packet are still the ones we last wrote: another app
+    (or a person) may have changed them since, and then theirs is the newer word."""
+    written = packet.get(NS_OURS, "WrittenRating")
+    return (written is not None and (packet.get(NS_XMP, "Rating") or "") == written
+            and (packet.get(NS_XMP, "Label") or "") == (packet.get(NS_OURS, "WrittenLabel") or ""))
+
+
 def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks:
     """Stars and flag as the apps that wrote the packet meant them.
 
     ``xmp:Rating`` -1 is a reject (Lightroom, Bridge, darktable); 1-5 are stars, fractions
-    rounded. Our own flag, when present, is exact; else digiKam's pick label (1 rejected,
-    3 accepted) and our pick label in ``xmp:Label`` mark flags.
+    rounded. Our own flag (and the stars of a photo we rejected) is exact while the rating and
+    label are still what we wrote; once another app has changed them, its rating, digiKam's pick
+    label (1 rejected, 3 accepted) and our pick label in ``xmp:Label`` decide.
     """
     rating = _number(packet.get(NS_XMP, "Rating"))
     stars, flag = 0, 0
@@ -206,19 +215,18 @@ def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks
             flag = -1
         elif 1 <= rating <= 5:
             stars = round(rating)
-    ours = packet.get(NS_OURS, "Flag")
+    ours = packet.get(NS_OURS, "Flag") if _still_ours(packet) else None
     if ours in ("pick", "reject", "none"):
         flag = {"pick": 1, "reject": -1, "none": 0}[ours]
+        kept = _number(packet.get(NS_OURS, "Stars"))
+        if flag == -1 and stars == 0 and kept is not None and 1 <= kept <= 5:
+            stars = round(kept)
     elif flag == 0:
         dk = packet.get(NS_DIGIKAM, "PickLabel")
         if dk in ("1", "3"):
             flag = -1 if dk == "1" else 1
         elif pick_label and packet.get(NS_XMP, "Label") == pick_label:
             flag = 1
-    if flag == -1 and stars == 0:
-        kept = _number(packet.get(NS_OURS, "Stars"))
-        if kept is not None and 1 <= kept <= 5:
-            stars = round(kept)
     return Marks(stars, flag, _number(packet.get(NS_OURS, "GenericScore")),
                  _number(packet.get(NS_OURS, "PersonalScore")), packet.get(NS_OURS, "User"))
 
@@ -228,24 +236,32 @@ def write_marks(packet: XmpPacket, *, stars: int, flag: int, user: str | None,
                 pick_label: str = DEFAULT_PICK_LABEL) -> None:
     """Put a user's stars, flag and our scores into ``packet``.
 
-    Where the user has no stars and no flag, a rating another app wrote stays; one we wrote for
-    this user before (our ``User`` property says so) is cleared, so un-rating round-trips.
+    We note the rating and label we write (``WrittenRating``, ``WrittenLabel``). Where the user
+    has no stars and no flag here, a rating or label we wrote before and nobody has changed since
+    is cleared, so un-rating round-trips; one another app wrote, or changed after us, stays, as
+    does any label the user chose. Writing the same marks twice gives the same packet.
     """
-    ours_before = packet.get(NS_OURS, "User") == (user or "")
+    mine = _still_ours(packet)
     if flag == -1:
-        packet.set(NS_XMP, "Rating", "-1", "xmp")
+        rating: str | None = "-1"
     elif stars:
-        packet.set(NS_XMP, "Rating", str(int(stars)), "xmp")
-    elif ours_before:
-        packet.set(NS_XMP, "Rating", "0", "xmp")
+        rating = str(int(stars))
+    else:
+        rating = "0" if mine and packet.get(NS_XMP, "Rating") not in (None, "0") else None
+    if rating is not None:
+        packet.set(NS_XMP, "Rating", rating, "xmp")
     label = packet.get(NS_XMP, "Label")
-    if flag == 1 and pick_label and (label is None or label == "" or label == pick_label):
+    ours_label = packet.get(NS_OURS, "WrittenLabel")
+    if flag == 1 and pick_label and label in (None, "", pick_label):
         packet.set(NS_XMP, "Label", pick_label, "xmp")
-    elif flag != 1 and label == pick_label and ours_before:
+    elif flag != 1 and label and label == ours_label and mine:
         packet.set(NS_XMP, "Label", None)
-    if flag or stars or ours_before:
+    if flag or stars or mine:
         packet.set(NS_OURS, "Flag", {1: "pick", -1: "reject", 0: "none"}[flag], PREFIX_OURS)
         packet.set(NS_OURS, "Stars", str(int(stars)) if flag == -1 and stars else None, PREFIX_OURS)
+    if flag or stars or mine:  # what the packet now holds is ours to clear next time
+        packet.set(NS_OURS, "WrittenRating", packet.get(NS_XMP, "Rating") or "", PREFIX_OURS)
+        packet.set(NS_OURS, "WrittenLabel", packet.get(NS_XMP, "Label"), PREFIX_OURS)
     packet.set(NS_OURS, "User", user or "", PREFIX_OURS)
     for name, value in (("GenericScore", generic), ("PersonalScore", personal)):
         if value is not None:

@@ -164,3 +164,42 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path):
         update_sidecar(p, "darktable", stars=stars, flag=0, user="ana")
     assert sorted(x.name for x in tmp_path.iterdir()) == ["photo.jpg", "photo.jpg.xmp"]
     assert XmpPacket.parse((tmp_path / "photo.jpg.xmp").read_bytes()).get(NS_XMP, "Rating") == "5"
+
+
+def test_writing_again_keeps_another_apps_rating_and_green_label(tmp_path):
+    """A photo ana has not marked here: however often sidecars are written, darktable's stars
+    and a Green label set in Lightroom stay (we only ever clear what we wrote ourselves)."""
+    q = photo(tmp_path)
+    side = sidecar_path(q)
+    shutil.copy(FIXTURES / "darktable.jpg.xmp", side)
+    packet = read_sidecar(side)
+    packet.set(NS_XMP, "Label", "Green", "xmp")
+    side.write_bytes(packet.to_bytes())
+    for _ in range(3):
+        update_sidecar(q, "darktable", stars=0, flag=0, user="ana", generic=5.5)
+    after = read_sidecar(side)
+    assert (after.get(NS_XMP, "Rating"), after.get(NS_XMP, "Label")) == ("4", "Green")
+    assert read_marks(after).stars == 4
+
+
+def test_writing_the_same_marks_twice_gives_the_same_sidecar(tmp_path):
+    p = photo(tmp_path)
+    update_sidecar(p, "darktable", stars=3, flag=1, user="ana")
+    first = sidecar_path(p).read_bytes()
+    update_sidecar(p, "darktable", stars=3, flag=1, user="ana")
+    assert sidecar_path(p).read_bytes() == first
+
+
+@pytest.mark.parametrize("ours, theirs, expected", [
+    ((3, 0), "-1", (0, -1)),  # rejected in darktable or Bridge after we wrote 3 stars
+    ((2, -1), "2", (2, 0)),   # we wrote a reject (kept 2 stars); someone set 2 stars since
+    ((0, 1), "4", (4, 1)),    # our pick, 4 stars since: still picked by its Green label
+])
+def test_a_change_made_in_another_app_after_ours_wins(tmp_path, ours, theirs, expected):
+    p = photo(tmp_path)
+    side = update_sidecar(p, "darktable", stars=ours[0], flag=ours[1], user="ana")
+    packet = read_sidecar(side)
+    packet.set(NS_XMP, "Rating", theirs)
+    side.write_bytes(packet.to_bytes())
+    marks = read_marks(read_sidecar(side))
+    assert (marks.stars, marks.flag) == expected
