@@ -159,14 +159,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             print("\ninterrupted: the photos exported so far are complete; the rest were not touched",
                   file=sys.stderr)
             return 130
-    if args.report is not None:
-        write_report(result, Path(args.report))
+    report_path = write_report(result, Path(args.report)) if args.report is not None else None
     for e in result.exported:
         print(e.destination)
     _print_skipped(report.skipped + result.skipped)
     verb = "moved" if args.move else "copied"
     print(f"{len(result.exported)} photo(s) {verb} to {dest}"
-          + (f"; report in {args.report}" if args.report else ""), file=sys.stderr)
+          + (f"; report in {report_path}" if report_path else ""), file=sys.stderr)
     return 0 if not result.skipped else 1
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from .atomic import atomic_file
 from .catalog import PICK, REJECT, Catalog
 from .scoring import PhotoScore, SkippedFile
-from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES, XmpError, find_sidecar, sidecar_path, update_sidecar
+from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES, XmpError, find_sidecar, sidecar_for, sidecar_names, update_sidecar
 
 SELECTIONS = ("picks", "top", "stars")
 Progress = Callable[[int, int], None]
@@ -59,6 +59,7 @@ class ExportReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     cancelled: bool = False
     moved: bool = False
+    report_path: Path | None = None  # where write_report put the report, when one was asked for
 
 
 def choose(photos: Sequence[PhotoScore], catalog: Catalog, user: str | None, *, selection: str,
@@ -116,7 +117,7 @@ def _link_no_clobber(src: Path, dest: Path, name: str, style: str | None) -> Pat
     gen = _candidates(name)
     while True:
         target = dest / next(gen)
-        if style and sidecar_path(target, style).exists():
+        if style and any(p.exists() for p in sidecar_names(target)):  # its sidecar's name must be free too
             continue
         try:
             os.link(src, target)
@@ -140,7 +141,9 @@ def _copy_in(src: Path, dest: Path) -> Path:
             shutil.copyfileobj(inp, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
-        shutil.copystat(src, tmp)
+        # Times and permissions are a courtesy: exFAT and FAT cards refuse chmod (EPERM).
+        with contextlib.suppress(OSError):
+            shutil.copystat(src, tmp)
         return Path(tmp)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -208,29 +211,42 @@ def export_photos(items: Sequence[ExportItem], dest: Path, *, move: bool = False
             old_side = find_sidecar(src, sidecars or "darktable")
             style = sidecars or (_style_of(src, old_side) if old_side else None)
             target = _place(src, dest, style, move)
-            side = None
-            if old_side is not None:  # what other apps wrote about the photo goes with it
-                side = sidecar_path(target, style)
-                shutil.copyfile(old_side, side)
-            if sidecars is not None:
-                try:
-                    side = update_sidecar(target, sidecars, stars=item.stars, flag=item.flag, user=user,
-                                          generic=None if np.isnan(item.generic) else item.generic,
-                                          personal=None if np.isnan(item.personal) else item.personal,
-                                          model=item.model_id or None, pick_label=pick_label)
-                except XmpError as exc:
-                    report.skipped.append(SkippedFile(src, f"exported, but its sidecar could not be merged: {exc}"))
-            if move:
-                if old_side is not None and side is not None:
-                    os.unlink(old_side)
-                if catalog is not None:
-                    catalog.move_file(src, target)
-            report.exported.append(Exported(item, target, side))
         except OSError as exc:
             report.skipped.append(SkippedFile(src, f"not exported: {exc.strerror or exc}"))
+        else:
+            if move and catalog is not None:  # the photo is at its new path now, whatever follows
+                catalog.move_file(src, target)
+            side = _export_sidecar(item, target, old_side, style, sidecars, move, user, pick_label, report)
+            report.exported.append(Exported(item, target, side))
         if progress is not None:
             progress(k + 1, len(items))
     return report
+
+
+def _export_sidecar(item: ExportItem, target: Path, old_side: Path | None, style: str | None, sidecars: str | None,
+                    move: bool, user: str | None, pick_label: str, report: ExportReport) -> Path | None:
+    """The exported photo's sidecar: what other apps wrote about it copied (never over a file),
+    our marks merged in; a failure here is reported and leaves the exported photo as it is."""
+    side = None
+    try:
+        if old_side is not None or sidecars is not None:
+            side = sidecar_for(target, style or "darktable")
+        if old_side is not None:  # what other apps wrote about the photo goes with it
+            with open(old_side, "rb") as inp, open(side, "xb") as out:
+                shutil.copyfileobj(inp, out)
+        if sidecars is not None:
+            update_sidecar(target, sidecars, sidecar=side, stars=item.stars, flag=item.flag, user=user,
+                           generic=None if np.isnan(item.generic) else item.generic,
+                           personal=None if np.isnan(item.personal) else item.personal,
+                           model=item.model_id or None, pick_label=pick_label)
+        if move and old_side is not None:
+            os.unlink(old_side)
+    except (OSError, XmpError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        where = "moved" if move else "exported"
+        report.skipped.append(SkippedFile(Path(item.source), f"{where} to {target}, but its sidecar was not: {why}"))
+        return side if side is not None and side.exists() else None
+    return side
 
 
 FIELDS = ("source", "destination", "sidecar", "stars", "flag", "generic", "personal")
@@ -247,7 +263,11 @@ def report_rows(report: ExportReport) -> list[dict[str, object]]:
 
 
 def write_report(report: ExportReport, path: Path) -> Path:
-    """The export's report as CSV, or JSON when ``path`` ends in .json; written atomically."""
+    """The export's report as CSV, or JSON when ``path`` ends in .json; written atomically under
+    ``path`` or, when that exists (an earlier export's report), the first free ``name-2.csv``...
+    Returns where it went."""
+    path = Path(path)
+    path = next(path.with_name(n) for n in _candidates(path.name) if not path.with_name(n).exists())
     rows = report_rows(report)
     if path.suffix.lower() == ".json":
         text = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"

@@ -282,13 +282,56 @@ def sidecar_path(photo: Path, style: str = "darktable") -> Path:
     raise ValueError(f"unknown sidecar style {style!r}; choose from {', '.join(SIDECAR_STYLES)}")
 
 
+#: What a photo's companions are named with (RAW formats and the usual developed files): with
+#: one beside it, ``IMG_0001.xmp`` is not the JPEG's alone (Lightroom gives it to the RAW).
+_COMPANION_SUFFIXES = (
+    ".jpg", ".jpeg", ".tif", ".tiff", ".png", ".heic", ".heif", ".webp", ".avif", ".jxl", ".psd", ".dng",
+    ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2", ".pef", ".srw",
+    ".x3f", ".3fr", ".iiq", ".erf", ".mef", ".mos", ".kdc", ".dcr", ".rwl", ".raw",
+)
+
+
+def shares_stem(photo: Path) -> bool:
+    """Whether another file of a photo kind has this photo's name up to the extension (the RAW of
+    a RAW+JPEG pair, a TIFF developed from it)."""
+    for suffix in _COMPANION_SUFFIXES:
+        for spelling in (suffix, suffix.upper()):
+            other = photo.with_suffix(spelling)
+            if other.name != photo.name and other.exists():
+                with contextlib.suppress(OSError):
+                    if not other.samefile(photo):  # a case-insensitive file system's other spelling
+                        return True
+    return False
+
+
+def sidecar_for(photo: Path, style: str = "darktable") -> Path:
+    """Where a new sidecar of ``style`` goes: ``sidecar_path``, except that a photo sharing its
+    stem with another gets ``photo.jpg.xmp`` even in Lightroom style, so that we never write
+    into (or create) the other file's ``photo.xmp``."""
+    if style == "lightroom" and shares_stem(photo):
+        return sidecar_path(photo, "darktable")
+    return sidecar_path(photo, style)
+
+
+def sidecar_names(photo: Path) -> list[Path]:
+    """Every name a sidecar of ``photo`` could have (both styles, ``.xmp`` and ``.XMP``)."""
+    names = [sidecar_path(photo, s) for s in SIDECAR_STYLES]
+    return [q for p in names for q in (p, p.with_name(p.name[:-4] + ".XMP"))]
+
+
 def find_sidecar(photo: Path, style: str = "darktable") -> Path | None:
     """The photo's existing sidecar, preferring the given style's name; a case-insensitive
-    ``.XMP`` (as cameras and Windows tools write it) counts."""
-    names = [sidecar_path(photo, s) for s in (style, *[s for s in SIDECAR_STYLES if s != style])]
-    for p in names:
+    ``.XMP`` (as cameras and Windows tools write it) counts. ``photo.xmp`` counts only while no
+    other photo shares the stem (in a RAW+JPEG pair it is the RAW's)."""
+    shared: bool | None = None
+    for s in (style, *[s for s in SIDECAR_STYLES if s != style]):
+        p = sidecar_path(photo, s)
         for candidate in (p, p.with_name(p.name[:-4] + ".XMP")):
             if candidate.is_file():
+                if s == "lightroom":
+                    shared = shares_stem(photo) if shared is None else shared
+                    if shared:
+                        continue
                 return candidate
     return None
 
@@ -345,10 +388,10 @@ def write_sidecar(path: Path, packet: XmpPacket) -> None:
         f.write(data)
 
 
-def update_sidecar(photo: Path, style: str = "darktable", **marks) -> Path:
+def update_sidecar(photo: Path, style: str = "darktable", *, sidecar: Path | None = None, **marks) -> Path:
     """Write marks into the photo's sidecar (the existing one of either name, else a new one of
-    ``style``), keeping everything else in it; returns the sidecar's path."""
-    existing = find_sidecar(photo, style)
+    ``style``; or exactly ``sidecar``), keeping everything else in it; returns the sidecar's path."""
+    existing = find_sidecar(photo, style) if sidecar is None else (sidecar if sidecar.is_file() else None)
     if existing is not None:
         packet = read_sidecar(existing)
         target = existing
@@ -357,7 +400,7 @@ def update_sidecar(photo: Path, style: str = "darktable", **marks) -> Path:
         packet = inside if inside is not None else XmpPacket.empty()
         packet.xpacket = False
         packet.xml_declaration = True
-        target = sidecar_path(photo, style)
+        target = sidecar if sidecar is not None else sidecar_for(photo, style)
     write_marks(packet, **marks)
     if existing is None:
         ET.indent(packet.root, space=" ")  # a new file of ours: one element per line, for people too

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from aesthetic_curator.catalog import PICK, REJECT, Catalog
-from aesthetic_curator.export import choose, export_photos, write_report
+from aesthetic_curator.export import ExportItem, choose, export_photos, write_report
 from aesthetic_curator.scoring import score_album
-from aesthetic_curator.xmp import read_marks, read_sidecar, sidecar_path
+from aesthetic_curator.xmp import find_sidecar, read_marks, read_sidecar, sidecar_path, update_sidecar
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xmp"
 
@@ -153,3 +153,65 @@ def test_report_lists_sources_destinations_and_scores(album, tmp_path, suffix):
     assert [Path(r["source"]).name for r in rows] == ["kodim01.png", "kodim02.png"]
     assert [str(r["stars"]) for r in rows] == ["5", "4"] and {r["flag"] for r in rows} == {"pick"}
     assert all(float(r["generic"]) > 1 for r in rows)
+
+    again = write_report(result, tmp_path / f"report{suffix}")  # the next export's report
+    assert again == tmp_path / f"report-2{suffix}" and path.read_bytes() == again.read_bytes()
+
+
+def test_the_raw_of_a_raw_and_jpeg_pair_keeps_its_lightroom_sidecar(tmp_path, kodak_paths):
+    """IMG.xmp beside IMG.CR2 and IMG.jpg is the RAW's (Lightroom's develop settings): writing the
+    JPEG's marks, in either style, or moving the JPEG, never edits, moves or deletes it."""
+    album, dest = tmp_path / "album", tmp_path / "out"
+    album.mkdir()
+    raw, jpg, raw_side = album / "IMG_0001.CR2", album / "IMG_0001.jpg", album / "IMG_0001.xmp"
+    raw.write_bytes(b"raw sensor data")
+    shutil.copy(kodak_paths[0], jpg)
+    shutil.copy(FIXTURES / "lightroom.xmp", raw_side)
+    kept = raw_side.read_bytes()
+    assert find_sidecar(jpg, "lightroom") is None
+    assert update_sidecar(jpg, "lightroom", stars=3, flag=0, user="ana") == album / "IMG_0001.jpg.xmp"
+    item = ExportItem(jpg, "hash", stars=3)
+    result = export_photos([item], dest, move=True, sidecars="lightroom", user="ana")
+    assert not result.skipped and result.exported[0].destination == dest / "IMG_0001.jpg"
+    assert raw_side.read_bytes() == kept and raw.read_bytes() == b"raw sensor data"
+    assert not (album / "IMG_0001.jpg.xmp").exists()  # the JPEG's own sidecar went with it
+    assert read_marks(read_sidecar(result.exported[0].sidecar)).stars == 3
+
+
+def test_a_sidecar_of_either_name_in_the_destination_is_never_edited(album, tmp_path):
+    _, catalog, report = album
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "kodim01.xmp").write_bytes(b"Lightroom's sidecar of another kodim01")
+    items = [it for it in choose(report.scores, catalog, "ana", selection="picks") if it.source.name == "kodim01.png"]
+    result = export_photos(items, dest, sidecars="darktable", user="ana")
+    assert (dest / "kodim01.xmp").read_bytes() == b"Lightroom's sidecar of another kodim01"
+    assert [e.destination.name for e in result.exported] == ["kodim01-2.png"]
+
+
+def test_a_card_that_refuses_permissions_still_gets_the_photos(album, tmp_path, monkeypatch):
+    """exFAT and FAT refuse chmod (EPERM): times and modes are a courtesy, the photo is not."""
+    _, catalog, report = album
+
+    def refuse(*_a, **_k):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(shutil, "copystat", refuse)
+    items = choose(report.scores, catalog, "ana", selection="picks")
+    result = export_photos(items, tmp_path / "card", sidecars="darktable", user="ana")
+    assert not result.skipped and len(result.exported) == 2
+    for e in result.exported:
+        assert e.destination.read_bytes() == e.item.source.read_bytes()
+
+
+def test_a_moved_photo_whose_sidecar_fails_is_reported_as_moved_and_stays_in_the_catalog(album, tmp_path):
+    folder, catalog, report = album
+    broken = folder / "kodim01.png.xmp"
+    broken.write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><unclosed>")
+    items = [it for it in choose(report.scores, catalog, "ana", selection="picks") if it.source.name == "kodim01.png"]
+    result = export_photos(items, tmp_path / "out", move=True, sidecars="darktable", user="ana", catalog=catalog)
+    moved = tmp_path / "out" / "kodim01.png"
+    assert [e.destination for e in result.exported] == [moved] and not (folder / "kodim01.png").exists()
+    assert "moved to" in result.skipped[0].reason and "sidecar" in result.skipped[0].reason
+    assert catalog.photo_id_for_file(moved) in catalog.flags("ana")  # found under its new path
+    assert broken.exists()  # not deleted: the copy beside the moved photo could not be merged

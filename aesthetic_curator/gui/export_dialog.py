@@ -170,7 +170,7 @@ class ExportDialog(QDialog):
                                        user=user, catalog=cat, cancel=cancel,
                                        progress=lambda done, total: report((done, total)))
             if report_path is not None and result.exported:
-                write_report(result, report_path)
+                result.report_path = write_report(result, report_path)
             return result
 
         self.job = Job(work)
@@ -199,6 +199,8 @@ class ExportDialog(QDialog):
             text += f"; {len(result.skipped)} skipped (see Skipped in the status bar)"
             self.w.skipped += [(k.path, k.reason) for k in result.skipped]
             self.w._update_counts()
+        if result.report_path is not None:
+            text += f"; report: {result.report_path.name}"
         self.status.setText(text)
         if result.moved and result.exported:
             self.w.open_album(self.w.album)  # the moved photos left this album
