@@ -77,19 +77,22 @@ def group_album(catalog: Catalog, album: ScanReport, *, personal: np.ndarray | N
     return [PhotoGroup(tuple(int(i) for i in g), best_of(g, personal, generic, stars)) for g in groups]
 
 
-def keep_best_marks(groups: Sequence[PhotoGroup], photo_ids: Sequence[int], flags: dict[int, int]
-                    ) -> list[tuple[int, int | None]]:
+def keep_best_marks(groups: Sequence[PhotoGroup], photo_ids: Sequence[int], flags: dict[int, int],
+                    stars: dict[int, float] | None = None) -> list[tuple[int, int | None]]:
     """The flag changes of "keep the best, reject the rest": the best of each group picked,
-    the others rejected, by photo id (copies of the best photo are never rejected)."""
+    the others rejected, by photo id. What the user said stands: a photo they picked, or starred
+    as high as the best, is never rejected (nor is a copy of the best)."""
+    stars = stars or {}
     changes: dict[int, int | None] = {}
     for g in groups:
         keep = photo_ids[g.best]
+        top = stars.get(keep, 0)
         for i in g.members:
             pid = photo_ids[i]
-            want = PICK if pid == keep else REJECT
-            if pid != keep and pid in changes and changes[pid] == PICK:
+            if pid != keep and (changes.get(pid) == PICK or flags.get(pid) == PICK
+                                or (top > 0 and stars.get(pid, 0) >= top)):
                 continue
-            changes[pid] = want
+            changes[pid] = PICK if pid == keep else REJECT
     return [(pid, f) for pid, f in changes.items() if flags.get(pid, 0) != f]
 
 
@@ -101,7 +104,7 @@ def apply_keep_best(catalog: Catalog, user: str, album: ScanReport, groups: Sequ
     ids = catalog.photo_ids(s.content_hash for s in album.scores)
     photo_ids = [ids[s.content_hash] for s in album.scores]
     before = catalog.flags(user)
-    changes = keep_best_marks(groups, photo_ids, before)
+    changes = keep_best_marks(groups, photo_ids, before, catalog.ratings(user))
     catalog.set_flags(user, changes)
     if on_change is not None:
         on_change(changes)

@@ -72,8 +72,7 @@ def find_groups(features: np.ndarray, times: Sequence[float] | np.ndarray | None
         return []
     f = np.asarray(features, np.float32)
     f = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
-    t = np.full(n, np.nan, np.float32) if times is None else np.asarray(times, np.float64)
-    t = (t - np.nanmin(t) if np.isfinite(t).any() else t).astype(np.float32)  # float32 keeps sub-seconds
+    t = np.full(n, np.nan) if times is None else np.asarray(times, np.float64)
     hashes = list(hashes) if hashes is not None else [None] * n
     h_ok = np.array([x is not None for x in hashes])
     h = np.array([x if x is not None else 0 for x in hashes], np.uint64)
@@ -85,13 +84,17 @@ def find_groups(features: np.ndarray, times: Sequence[float] | np.ndarray | None
         sims = f[start:stop] @ f.T
         bits = np.bitwise_count(h[start:stop, None] ^ h[None, :])
         bits[~(h_ok[start:stop, None] & h_ok[None, :])] = 64
-        close_in_time = np.abs(t[start:stop, None] - t[None, :]) <= config.burst_seconds  # NaN: False
         linked = (sims >= config.near_duplicate) | (bits <= config.hash_bits)
-        linked |= close_in_time & ((sims >= config.burst) | (bits <= config.burst_hash_bits))
         i, j = np.nonzero(linked)
         keep = j > i + start  # each pair once, no self-pairs
         rows.append(i[keep] + start)
         cols.append(j[keep])
+    a, b = _close_in_time(t, config.burst_seconds)  # bursts: close in time and fairly alike
+    sims = np.einsum("ij,ij->i", f[a], f[b])
+    bits = np.where(h_ok[a] & h_ok[b], np.bitwise_count(h[a] ^ h[b]), 64)
+    burst = (sims >= config.burst) | (bits <= config.burst_hash_bits)
+    rows.append(a[burst])
+    cols.append(b[burst])
     r = np.concatenate(rows)
     c = np.concatenate(cols)
     graph = coo_matrix((np.ones(len(r), np.int8), (r, c)), shape=(n, n))
@@ -99,6 +102,25 @@ def find_groups(features: np.ndarray, times: Sequence[float] | np.ndarray | None
     sizes = np.bincount(labels, minlength=count)
     groups = [np.flatnonzero(labels == g) for g in np.flatnonzero(sizes >= 2)]
     return sorted(groups, key=lambda g: (-len(g), int(g[0])))
+
+
+#: Neighbours in time looked at per photo: a 2 s burst at 30 frames/s, twice over. Photos that
+#: share one timestamp by the hundred (a camera without a clock, batch-edited dates) stay linear.
+MAX_TIME_NEIGHBOURS = 120
+
+
+def _close_in_time(t: np.ndarray, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i, j) of photos captured within ``seconds`` of each other (NaN: never), from the
+    sorted times: no N x N matrix, and float64 keeps sub-seconds over decades of capture dates."""
+    known = np.flatnonzero(np.isfinite(t))
+    order = known[np.argsort(t[known], kind="stable")]
+    ts = t[order]
+    ends = np.searchsorted(ts, ts + seconds, side="right")
+    counts = np.minimum(ends - np.arange(len(ts)) - 1, MAX_TIME_NEIGHBOURS)
+    first = np.repeat(np.arange(len(ts)), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = order[first], order[first + 1 + offsets]
+    return np.minimum(a, b), np.maximum(a, b)
 
 
 def best_of(group: np.ndarray, personal: np.ndarray | None, generic: np.ndarray,

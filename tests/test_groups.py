@@ -75,6 +75,14 @@ def test_time_links_frames_that_features_alone_would_not():
     assert find_groups(f, [0.0, np.nan, 9.0], config=cfg) == []
     assert [g.tolist() for g in find_groups(f, [0.0, 0.4, 9.0], config=cfg)] == [[0, 1]]
     assert find_groups(f, [0.0, 30.0, 9.0], config=cfg) == []
+    # Sub-seconds hold for real capture dates (2065 here), not only for times near zero: 1.5 s
+    # apart is a burst, 2.5 s apart is not.
+    t0 = 3.0e9
+    assert [g.tolist() for g in find_groups(f, [t0, t0 + 1.5, t0 + 9.0], config=cfg)] == [[0, 1]]
+    assert find_groups(f, [t0, t0 + 2.5, t0 + 9.0], config=cfg) == []
+    # In an album that spans decades too: 2.5 s stays 2.5 s
+    assert [g.tolist() for g in find_groups(f, [t0, t0 + 1.5, 1.0], config=cfg)] == [[0, 1]]
+    assert find_groups(f, [t0, t0 + 2.5, 1.0], config=cfg) == []
 
 
 def test_best_of_prefers_stars_then_personal_then_generic():
@@ -91,6 +99,13 @@ def test_keep_best_rejects_the_rest_but_never_a_copy_of_the_best():
     photo_ids = [10, 11, 12, 13, 11]  # row 4 is a copy of row 1's photo
     changes = dict(keep_best_marks(groups, photo_ids, flags={12: REJECT}))
     assert changes == {10: REJECT, 11: PICK, 13: REJECT}
+
+
+def test_keep_best_never_rejects_what_the_user_picked_or_starred_as_high_as_the_best():
+    groups = [PhotoGroup((0, 1, 2, 3), best=0)]
+    photo_ids = [10, 11, 12, 13]
+    changes = dict(keep_best_marks(groups, photo_ids, flags={11: PICK}, stars={10: 4, 12: 4, 13: 3}))
+    assert changes == {10: PICK, 13: REJECT}  # 11 stays picked, 12 (four stars, like the best) stays
 
 
 def test_apply_keep_best_stores_flags_and_returns_what_undo_needs(burst_album, tmp_path):

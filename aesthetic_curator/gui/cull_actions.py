@@ -129,7 +129,7 @@ class CullActions(QObject):
             best = int(rows[np.flatnonzero(t.group_best[rows])[0]])
             groups.append(PhotoGroup(tuple(int(r) for r in rows), best))
         flags = w.catalog.flags(w.user)
-        changes = dict(keep_best_marks(groups, photo_ids, flags))
+        changes = dict(keep_best_marks(groups, photo_ids, flags, w.catalog.ratings(w.user)))
         changes.pop(-1, None)
         if not changes:
             w.statusBar().showMessage("Already kept: the best is picked and the rest rejected", 4000)
