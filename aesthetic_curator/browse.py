@@ -168,9 +168,12 @@ class PhotoTable:
         }
 
 
-def capture_time(path: Path) -> float | None:
+def capture_time(path: Path, *, original_only: bool = False) -> float | None:
     """EXIF DateTimeOriginal (with sub-seconds when present) as a POSIX time, read from the file's
-    header only; None when the photo has none (then callers fall back to the file's mtime)."""
+    header only; None when the photo has none (then callers fall back to the file's mtime).
+    Without DateTimeOriginal, DateTime (when the file was last written, often by an editor) is a
+    fair guess for sorting; ``original_only`` refuses it, as finding bursts must: photos
+    batch-edited together share it."""
     from PIL import Image
 
     try:
@@ -179,7 +182,7 @@ def capture_time(path: Path) -> float | None:
             sub = exif.get_ifd(0x8769)
     except (OSError, ValueError, SyntaxError):
         return None
-    text = sub.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
+    text = sub.get(0x9003) or (None if original_only else exif.get(0x0132))  # DateTimeOriginal, else DateTime
     if not isinstance(text, str):
         return None
     try:

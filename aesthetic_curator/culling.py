@@ -27,11 +27,13 @@ class PhotoGroup:
 
 
 def capture_times(paths: Sequence[Path]) -> np.ndarray:
-    """EXIF capture times (NaN where a photo has none). File times are not used: photos copied
-    off a card together have near-equal mtimes and would all look like one burst."""
+    """EXIF capture times (NaN where a photo has none). File times and EXIF DateTime are not
+    used: photos copied off a card, or edited, together have near-equal ones and would all look
+    like one burst."""
     from .browse import capture_time
 
-    return np.array([t if (t := capture_time(p)) is not None else np.nan for p in paths], np.float64)
+    return np.array([t if (t := capture_time(p, original_only=True)) is not None else np.nan for p in paths],
+                    np.float64)
 
 
 def album_hashes(catalog: Catalog, album: ScanReport, spec: WeightsSpec = NIMA_MOBILENET_AVA,

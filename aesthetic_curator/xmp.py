@@ -2,10 +2,12 @@
 written to sidecars.
 
 What we own in a packet: ``xmp:Rating`` (0-5 stars, -1 for a reject, as Lightroom, Bridge and
-darktable read it), ``xmp:Label`` only while it holds our pick label, and the properties of our
-own namespace (scores, our flag, the stars of a rejected photo). Everything else (edit
-histories, keywords, other apps' labels) is kept as it was: we edit the parsed tree in place
-and never rebuild a packet from what we understood of it.
+darktable read it), ``xmp:Label`` only while it holds our pick label, ``digiKam:PickLabel`` for
+a pick or reject (digiKam reads no reject from the rating), and the properties of our own
+namespace (scores, our flag, the stars of a rejected photo, and what we last wrote into the
+shared properties, so that we clear only our own values and notice when another app changed
+them after us). Everything else (edit histories, keywords, other apps' labels) is kept as it
+was: we edit the parsed tree in place and never rebuild a packet from what we understood of it.
 
 Simple properties appear in two spellings that mean the same, an attribute of
 ``rdf:Description`` (what darktable, exiv2/digiKam and Adobe write) or a child element (what
@@ -20,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +44,10 @@ SIDECAR_STYLES = ("darktable", "lightroom")
 DEFAULT_PICK_LABEL = "Green"
 
 _PACKET_HEADER = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
-_KNOWN_PREFIXES = {NS_X: "x", NS_RDF: "rdf", NS_XMP: "xmp", NS_OURS: PREFIX_OURS}
+_KNOWN_PREFIXES = {NS_X: "x", NS_RDF: "rdf", NS_XMP: "xmp", NS_DIGIKAM: "digiKam", NS_OURS: PREFIX_OURS}
+_SERIALISING = threading.Lock()
+#: digiKam's pick label (it reads no reject from xmp:Rating -1): 1 rejected, 3 accepted.
+_DIGIKAM_PICK = {1: "3", -1: "1"}
 
 
 class XmpError(ValueError):
@@ -96,11 +102,12 @@ class XmpPacket:
                    xml_declaration=text.lstrip().startswith("<?xml"))
 
     def to_bytes(self) -> bytes:
-        for uri, prefix in self.prefixes.items():
-            if not re.fullmatch(r"ns\d+", prefix) and prefix != "xml":
-                with contextlib.suppress(ValueError):
-                    ET.register_namespace(prefix, uri)
-        body = ET.tostring(self.root, encoding="unicode", short_empty_elements=True)
+        with _SERIALISING:  # ElementTree's prefix table is global: one packet's prefixes at a time
+            for uri, prefix in self.prefixes.items():
+                if not re.fullmatch(r"ns\d+", prefix) and prefix != "xml":
+                    with contextlib.suppress(ValueError):
+                        ET.register_namespace(prefix, uri)
+            body = ET.tostring(self.root, encoding="unicode", short_empty_elements=True)
         parts = []
         if self.xml_declaration and not self.xpacket:
             parts.append('<?xml version="1.0" encoding="UTF-8"?>')
@@ -197,7 +204,8 @@ def _still_ours(packet: XmpPacket) -> bool:
     (or a person) may have changed them since, and then theirs is the newer word."""
     written = packet.get(NS_OURS, "WrittenRating")
     return (written is not None and (packet.get(NS_XMP, "Rating") or "") == written
-            and (packet.get(NS_XMP, "Label") or "") == (packet.get(NS_OURS, "WrittenLabel") or ""))
+            and (packet.get(NS_XMP, "Label") or "") == (packet.get(NS_OURS, "WrittenLabel") or "")
+            and (packet.get(NS_DIGIKAM, "PickLabel") or "") == (packet.get(NS_OURS, "WrittenPickLabel") or ""))
 
 
 def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks:
@@ -223,7 +231,7 @@ def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks
             stars = round(kept)
     elif flag == 0:
         dk = packet.get(NS_DIGIKAM, "PickLabel")
-        if dk in ("1", "3"):
+        if dk in ("1", "3") and dk != packet.get(NS_OURS, "WrittenPickLabel"):  # ours would be stale
             flag = -1 if dk == "1" else 1
         elif pick_label and packet.get(NS_XMP, "Label") == pick_label:
             flag = 1
@@ -256,12 +264,18 @@ def write_marks(packet: XmpPacket, *, stars: int, flag: int, user: str | None,
         packet.set(NS_XMP, "Label", pick_label, "xmp")
     elif flag != 1 and label and label == ours_label and mine:
         packet.set(NS_XMP, "Label", None)
+    pick = packet.get(NS_DIGIKAM, "PickLabel")
+    if flag:
+        packet.set(NS_DIGIKAM, "PickLabel", _DIGIKAM_PICK[flag], "digiKam")
+    elif mine and pick and pick == packet.get(NS_OURS, "WrittenPickLabel"):
+        packet.set(NS_DIGIKAM, "PickLabel", None)
     if flag or stars or mine:
         packet.set(NS_OURS, "Flag", {1: "pick", -1: "reject", 0: "none"}[flag], PREFIX_OURS)
         packet.set(NS_OURS, "Stars", str(int(stars)) if flag == -1 and stars else None, PREFIX_OURS)
     if flag or stars or mine:  # what the packet now holds is ours to clear next time
         packet.set(NS_OURS, "WrittenRating", packet.get(NS_XMP, "Rating") or "", PREFIX_OURS)
         packet.set(NS_OURS, "WrittenLabel", packet.get(NS_XMP, "Label"), PREFIX_OURS)
+        packet.set(NS_OURS, "WrittenPickLabel", packet.get(NS_DIGIKAM, "PickLabel"), PREFIX_OURS)
     packet.set(NS_OURS, "User", user or "", PREFIX_OURS)
     for name, value in (("GenericScore", generic), ("PersonalScore", personal)):
         if value is not None:

@@ -41,6 +41,21 @@ def test_capture_times_come_from_exif_with_subseconds(burst_album):
     assert np.any(times % 1 != 0)  # sub-seconds were read
 
 
+def test_an_editors_datetime_is_no_capture_time_for_bursts(tmp_path):
+    """EXIF DateTime is when a file was last written: fine to sort by, but photos batch-edited
+    in one go share it, and they are no burst."""
+    from PIL import Image
+
+    from aesthetic_curator.browse import capture_time
+
+    exif = Image.Exif()
+    exif[0x0132] = "2026:07:01 10:00:00"  # DateTime only, as an editor leaves it
+    p = tmp_path / "edited.jpg"
+    Image.fromarray(np.full((8, 8, 3), 100, np.uint8)).save(p, exif=exif)
+    assert capture_time(p) is not None
+    assert np.isnan(capture_times([p])).all()
+
+
 def test_the_scan_stores_perceptual_hashes_and_they_separate_copies_from_other_photos(burst_album):
     catalog, report, labels = burst_album
     ids = catalog.photo_ids(s.content_hash for s in report.scores)

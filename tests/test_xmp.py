@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from aesthetic_curator.xmp import (
+    NS_DIGIKAM,
     NS_OURS,
     NS_XMP,
     XmpError,
@@ -25,7 +26,7 @@ from aesthetic_curator.xmp import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xmp"
-OWNED = {f"{{{NS_XMP}}}Rating", f"{{{NS_XMP}}}Label"}
+OWNED = {f"{{{NS_XMP}}}Rating", f"{{{NS_XMP}}}Label", f"{{{NS_DIGIKAM}}}PickLabel"}
 
 
 def canonical(el: ET.Element) -> tuple:
@@ -100,9 +101,10 @@ def test_marks_round_trip_through_a_new_sidecar(tmp_path, stars, flag):
     assert side == tmp_path / "photo.jpg.xmp"
     marks = read_marks(read_sidecar(side))
     assert (marks.stars, marks.flag) == (stars, flag)
-    # A reject is -1 for every other app.
+    # A reject is -1 for every other app; digiKam sees flags by its pick label.
     if flag == -1:
         assert read_sidecar(side).get(NS_XMP, "Rating") == "-1"
+    assert read_sidecar(side).get(NS_DIGIKAM, "PickLabel") == {1: "3", -1: "1", 0: None}[flag]
 
 
 def test_unrating_clears_what_we_wrote_but_not_another_apps_rating(tmp_path):
