@@ -244,12 +244,12 @@ def write_marks(packet: XmpPacket, *, stars: int, flag: int, user: str | None,
                 pick_label: str = DEFAULT_PICK_LABEL) -> None:
     """Put a user's stars, flag and our scores into ``packet``.
 
-    We note the rating and label we write (``WrittenRating``, ``WrittenLabel``). Where the user
-    has no stars and no flag here, a rating or label we wrote before and nobody has changed since
-    is cleared, so un-rating round-trips; one another app wrote, or changed after us, stays, as
+    We note the rating and labels we write (``WrittenRating``, ``WrittenLabel``...). Where the
+    user has no stars and no flag here, a rating or label we wrote for them before and nobody has
+    changed since is cleared, so un-rating round-trips; one another app wrote, or changed after us, stays, as
     does any label the user chose. Writing the same marks twice gives the same packet.
     """
-    mine = _still_ours(packet)
+    mine = _still_ours(packet) and packet.get(NS_OURS, "User") == (user or "")  # not another user's
     if flag == -1:
         rating: str | None = "-1"
     elif stars:
@@ -276,7 +276,7 @@ def write_marks(packet: XmpPacket, *, stars: int, flag: int, user: str | None,
         packet.set(NS_OURS, "WrittenRating", packet.get(NS_XMP, "Rating") or "", PREFIX_OURS)
         packet.set(NS_OURS, "WrittenLabel", packet.get(NS_XMP, "Label"), PREFIX_OURS)
         packet.set(NS_OURS, "WrittenPickLabel", packet.get(NS_DIGIKAM, "PickLabel"), PREFIX_OURS)
-    packet.set(NS_OURS, "User", user or "", PREFIX_OURS)
+        packet.set(NS_OURS, "User", user or "", PREFIX_OURS)  # whose marks these are
     for name, value in (("GenericScore", generic), ("PersonalScore", personal)):
         if value is not None:
             packet.set(NS_OURS, name, f"{value:.3f}", PREFIX_OURS)

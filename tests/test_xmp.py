@@ -205,3 +205,13 @@ def test_a_change_made_in_another_app_after_ours_wins(tmp_path, ours, theirs, ex
     side.write_bytes(packet.to_bytes())
     marks = read_marks(read_sidecar(side))
     assert (marks.stars, marks.flag) == expected
+
+
+def test_one_users_empty_marks_leave_another_users_rating(tmp_path):
+    p = photo(tmp_path)
+    update_sidecar(p, "darktable", stars=4, flag=1, user="ana")
+    update_sidecar(p, "darktable", stars=0, flag=0, user="ben")  # ben has not rated it
+    marks = read_marks(read_sidecar(sidecar_path(p)))
+    assert (marks.stars, marks.flag, marks.user) == (4, 1, "ana")
+    update_sidecar(p, "darktable", stars=0, flag=0, user="ana")  # ana un-rates it
+    assert read_marks(read_sidecar(sidecar_path(p))).empty

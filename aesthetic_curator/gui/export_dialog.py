@@ -220,6 +220,14 @@ class ExportDialog(QDialog):
         else:
             self.close()
 
+    def reject(self) -> None:
+        """Esc or the window's close button: while exporting, the same as Cancel (an export
+        never runs on unseen); the dialog closes once it has stopped."""
+        if self.job is not None:
+            self._cancel_or_close()
+            return
+        super().reject()
+
 
 def _wrap(layout) -> QWidget:
     w = QWidget()
