@@ -53,16 +53,19 @@ def photo(folder: Path, name: str = "photo.jpg") -> Path:
     ("lightroom.xmp", 0, -1),   # xmp:Rating -1 is Lightroom's reject
     ("digikam.xmp", 3, 1),      # digiKam's pick label 3 is "accepted"
     ("element-form.xmp", 2, 0),
+    ("darktable-reject.jpg.xmp", 0, -1),  # darktable's reject is -1 too
+    ("digikam-reject.jpg.xmp", 0, -1),    # digiKam's is its pick label 1 (rating 0), in photo.jpg.xmp
 ])
 def test_reads_marks_the_way_each_app_writes_them(fixture, stars, flag):
     marks = read_marks(read_sidecar(FIXTURES / fixture))
     assert (marks.stars, marks.flag) == (stars, flag)
 
 
-@pytest.mark.parametrize("fixture", ["darktable.jpg.xmp", "lightroom.xmp", "digikam.xmp", "element-form.xmp"])
+@pytest.mark.parametrize("fixture", ["darktable.jpg.xmp", "lightroom.xmp", "digikam.xmp", "element-form.xmp",
+                                     "darktable-reject.jpg.xmp", "digikam-reject.jpg.xmp"])
 def test_every_field_we_do_not_own_survives_a_write(tmp_path, fixture):
     p = photo(tmp_path)
-    style = "darktable" if fixture.startswith("darktable") else "lightroom"
+    style = "darktable" if fixture.endswith(".jpg.xmp") else "lightroom"
     side = sidecar_path(p, style)
     shutil.copy(FIXTURES / fixture, side)
     before = canonical(parsed(side))
@@ -79,7 +82,7 @@ def test_every_field_we_do_not_own_survives_a_write(tmp_path, fixture):
     assert packet.get(NS_XMP, "Rating") == "5"
     if fixture == "element-form.xmp":
         assert "<xmp:Rating>5</xmp:Rating>" in side.read_text()
-    if fixture == "digikam.xmp":
+    if fixture.startswith("digikam"):
         assert side.read_bytes().startswith(b"<?xpacket")
     # The photo's own bytes are never touched.
     assert p.read_bytes() == (tmp_path / "photo.jpg").read_bytes()
