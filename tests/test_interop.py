@@ -93,7 +93,7 @@ def test_what_the_user_said_here_wins_unless_overwrite(album):
 
 def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_out_photos(
         tmp_path, kodak_dir, nima):
-    """A photographer whose Lightroom stars favour darker, moodier exposures: import, train, and
+    """A photographer whose darktable stars favour darker, moodier exposures: import, train, and
     the personal score ranks *other scenes'* photos closer to their stars than the generic one."""
     from aesthetic_curator.evaluation.simulated import build_album, simulated_ratings
     from aesthetic_curator.personal.service import personal_scores, train_user
@@ -108,13 +108,15 @@ def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_o
         p = folder / f"scene{sim.scene[i]:02d}_{i:03d}.jpg"
         Image.fromarray(im).save(p, quality=92)
         paths.append(p)
-    train = sim.scene < 16  # rated in Lightroom and imported; scenes 16-23 held out
+    train = sim.scene < 16  # rated in darktable and imported; scenes 16-23 held out
+    darktable = (FIXTURES / "darktable.jpg.xmp").read_text(encoding="utf-8")
     for p, s, t in zip(paths, stars, train, strict=True):
-        if t:
-            update_sidecar(p, "lightroom", stars=int(s), flag=0, user="lightroom")
+        if t:  # the sidecar as darktable writes it, with this photo's stars
+            sidecar_path(p, "darktable").write_text(darktable.replace('xmp:Rating="4"', f'xmp:Rating="{int(s)}"'),
+                                                    encoding="utf-8")
 
     catalog = Catalog(tmp_path / "catalog.sqlite3")
-    result = import_ratings(catalog, "ana", paths, style="lightroom")
+    result = import_ratings(catalog, "ana", paths, style="darktable")
     assert result.ratings == int(train.sum())
     train_user(catalog, "ana", base=nima, config=TrainConfig(epochs=8), device="cpu")
 
