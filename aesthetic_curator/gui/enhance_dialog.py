@@ -169,8 +169,13 @@ class EnhanceDialog(QDialog):
         self.images = {"before": QPixmap.fromImage(before), "after": QPixmap.fromImage(after),
                        "saliency": QPixmap.fromImage(salient)}
         names = {"personal": f"{self.user}'s predicted stars", "generic": "Generic score"}
-        self.scores.setText(" · ".join(f"{names[k]}: {a:.2f} → <b>{b:.2f}</b> ({b - a:+.2f})"
-                                       for k, (a, b) in scores.items()))
+        parts = []
+        for k, (a, b) in scores.items():
+            part = f"{names[k]}: {a:.2f} → <b>{b:.2f}</b> ({b - a:+.2f})"
+            if k == "personal" and not 1 <= b <= 5:  # off the user's own scale: the edit fools the model
+                part += " <span style='color:#b36b00'>beyond the 1–5 scale</span>"
+            parts.append(part)
+        self.scores.setText(" · ".join(parts))
         self.export_button.setEnabled(True)
         self._show()
         s0, s1 = next(iter(scores.values()))  # the score the edit followed
