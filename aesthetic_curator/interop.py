@@ -71,6 +71,12 @@ class ImportReport:
     unmarked: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     cancelled: bool = False
+    #: What was stored, by photo id, with what each photo had before (None: nothing), so that a
+    #: caller can offer undo.
+    new_stars: dict[int, float] = field(default_factory=dict)
+    old_stars: dict[int, float | None] = field(default_factory=dict)
+    new_flags: dict[int, int] = field(default_factory=dict)
+    old_flags: dict[int, int | None] = field(default_factory=dict)
 
 
 def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style: str = "darktable",
@@ -116,4 +122,7 @@ def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style:
                 new_flags[pid] = marks.flag
     catalog.set_marks(user, ratings=list(new_stars.items()), flags=list(new_flags.items()))
     report.ratings, report.flags = len(new_stars), len(new_flags)
+    report.new_stars, report.new_flags = new_stars, new_flags
+    report.old_stars = {pid: have_stars.get(pid) for pid in new_stars}
+    report.old_flags = {pid: have_flags.get(pid) for pid in new_flags}
     return report

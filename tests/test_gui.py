@@ -359,7 +359,18 @@ def test_bursts_stack_keep_best_undo_import_and_export(qtbot, make_window, kodak
     with qtbot.waitSignal(window.cull.ratingsImported, timeout=WAIT) as imported:
         window.cull.import_ratings()
     assert imported.args == [1]
-    assert window.table.stars[window.table.row_of(folder / "kodim02.jpg")] == 4
+    row = window.table.row_of(folder / "kodim02.jpg")
+    assert window.table.stars[row] == 4
+    window.undo.undo()  # the import is one undoable step, like any rating
+    assert window.table.stars[row] == 0
+    window.undo.redo()
+    assert window.table.stars[row] == 4
+    window.undo.undo()
+    window.undo.undo()  # and the keep-best step before it is still there
+    with Catalog() as cat:
+        assert cat.flags(window.user) == {}
+    window.undo.redo()
+    window.undo.redo()
 
     window.cull.export()
     dialog = window.cull.dialog

@@ -147,6 +147,7 @@ class CullActions(QObject):
 
     def import_ratings(self) -> None:
         from ..interop import import_ratings
+        from .main_window import MarkCommand
 
         w = self.w
         if not len(w.table):
@@ -165,7 +166,15 @@ class CullActions(QObject):
             w.table.set_marks(w.catalog.ratings(w.user), w.catalog.flags(w.user))
             w.model.all_changed()
             w.apply_view()
-            w.undo.clear()  # the import is not on the undo stack; older steps would now mislead
+            if (result.new_stars or result.new_flags) and user == w.user:
+                # Undoable like any rating: pushing re-stores the same values (redo), undo puts back
+                # what each photo had before the import.
+                w.undo.beginMacro(f"Import ratings from XMP ({result.ratings} stars, {result.flags} flags)")
+                for kind, new, old in (("stars", result.new_stars, result.old_stars),
+                                       ("flag", result.new_flags, result.old_flags)):
+                    if new:
+                        w.undo.push(MarkCommand(w, kind, list(new), new, old, f"Import {kind}"))
+                w.undo.endMacro()
             text = (f"Imported {result.ratings} star ratings and {result.flags} flags for {user}"
                     + (f"; kept {result.kept} you made here" if result.kept else "")
                     + (f"; {len(result.skipped)} unreadable sidecars" if result.skipped else ""))
