@@ -91,8 +91,8 @@ def keep_best_marks(groups: Sequence[PhotoGroup], photo_ids: Sequence[int], flag
         top = stars.get(keep, 0)
         for i in g.members:
             pid = photo_ids[i]
-            if pid != keep and (changes.get(pid) == PICK or flags.get(pid) == PICK
-                                or (top > 0 and stars.get(pid, 0) >= top)):
+            starred = stars.get(pid, 0)
+            if pid != keep and (changes.get(pid) == PICK or flags.get(pid) == PICK or 0 < starred >= top):
                 continue
             changes[pid] = PICK if pid == keep else REJECT
     return [(pid, f) for pid, f in changes.items() if flags.get(pid, 0) != f]

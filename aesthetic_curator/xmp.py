@@ -199,22 +199,34 @@ def _number(text: str | None) -> float | None:
         return None
 
 
+#: The properties other apps share with us: (namespace, name, prefix, our record of the value we set).
+_SHARED = ((NS_XMP, "Rating", "xmp", "WrittenRating"), (NS_XMP, "Label", "xmp", "WrittenLabel"),
+           (NS_DIGIKAM, "PickLabel", "digiKam", "WrittenPickLabel"))
+
+
+def _shared_now(packet: XmpPacket) -> str:
+    return "|".join(packet.get(ns, name) or "" for ns, name, _, _ in _SHARED)
+
+
 def _still_ours(packet: XmpPacket) -> bool:
-    """Whether the rating and label in the packet are still the ones we last wrote: another app
-    (or a person) may have changed them since, and then theirs is the newer word."""
-    written = packet.get(NS_OURS, "WrittenRating")
-    return (written is not None and (packet.get(NS_XMP, "Rating") or "") == written
-            and (packet.get(NS_XMP, "Label") or "") == (packet.get(NS_OURS, "WrittenLabel") or "")
-            and (packet.get(NS_DIGIKAM, "PickLabel") or "") == (packet.get(NS_OURS, "WrittenPickLabel") or ""))
+    """Whether nobody has changed the shared properties since our last write (``Seen`` is what
+    they held then): while so, our own flag is exact; once another app or a person has changed
+    them, theirs is the newer word. Sidecars of our first release (no ``Seen``): our flag was
+    always trusted."""
+    seen = packet.get(NS_OURS, "Seen")
+    if seen is None:
+        return packet.get(NS_OURS, "Flag") is not None
+    return seen == _shared_now(packet)
 
 
 def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks:
     """Stars and flag as the apps that wrote the packet meant them.
 
     ``xmp:Rating`` -1 is a reject (Lightroom, Bridge, darktable); 1-5 are stars, fractions
-    rounded. Our own flag (and the stars of a photo we rejected) is exact while the rating and
-    label are still what we wrote; once another app has changed them, its rating, digiKam's pick
-    label (1 rejected, 3 accepted) and our pick label in ``xmp:Label`` decide.
+    rounded. Our own flag (and the stars of a photo we rejected) is exact while nobody has changed
+    the shared properties since we wrote it. Else digiKam's pick label (1 rejected, 3 accepted)
+    and the pick label in ``xmp:Label`` decide; our own pick label no longer counts once
+    digiKam's has moved away from the pick we wrote (digiKam un-picked it).
     """
     rating = _number(packet.get(NS_XMP, "Rating"))
     stars, flag = 0, 0
@@ -231,9 +243,12 @@ def read_marks(packet: XmpPacket, pick_label: str = DEFAULT_PICK_LABEL) -> Marks
             stars = round(kept)
     elif flag == 0:
         dk = packet.get(NS_DIGIKAM, "PickLabel")
-        if dk in ("1", "3") and dk != packet.get(NS_OURS, "WrittenPickLabel"):  # ours would be stale
+        label = packet.get(NS_XMP, "Label")
+        written_dk = packet.get(NS_OURS, "WrittenPickLabel")
+        if dk in ("1", "3"):
             flag = -1 if dk == "1" else 1
-        elif pick_label and packet.get(NS_XMP, "Label") == pick_label:
+        elif pick_label and label == pick_label and not (
+                label == packet.get(NS_OURS, "WrittenLabel") and written_dk is not None and (dk or "") != written_dk):
             flag = 1
     return Marks(stars, flag, _number(packet.get(NS_OURS, "GenericScore")),
                  _number(packet.get(NS_OURS, "PersonalScore")), packet.get(NS_OURS, "User"))
@@ -244,44 +259,51 @@ def write_marks(packet: XmpPacket, *, stars: int, flag: int, user: str | None,
                 pick_label: str = DEFAULT_PICK_LABEL) -> None:
     """Put a user's stars, flag and our scores into ``packet``.
 
-    We note the rating and labels we write (``WrittenRating``, ``WrittenLabel``...). Where the
-    user has no stars and no flag here, a rating or label we wrote for them before and nobody has
-    changed since is cleared, so un-rating round-trips; one another app wrote, or changed after us, stays, as
-    does any label the user chose. Writing the same marks twice gives the same packet.
+    The packet carries the marks of the last user who marked the photo here (``User``). For each
+    shared property (rating, label, digiKam's pick label) we note the value we set; a value we set
+    and nobody has changed since is ours to replace or clear, anything else (another app's
+    rating, a label the user chose) stays. A user with no marks on the photo leaves another
+    user's marks alone. Writing the same marks twice gives the same packet.
     """
-    mine = _still_ours(packet) and packet.get(NS_OURS, "User") == (user or "")  # not another user's
-    if flag == -1:
-        rating: str | None = "-1"
-    elif stars:
-        rating = str(int(stars))
-    else:
-        rating = "0" if mine and packet.get(NS_XMP, "Rating") not in (None, "0") else None
-    if rating is not None:
-        packet.set(NS_XMP, "Rating", rating, "xmp")
-    label = packet.get(NS_XMP, "Label")
-    ours_label = packet.get(NS_OURS, "WrittenLabel")
-    if flag == 1 and pick_label and label in (None, "", pick_label):
-        packet.set(NS_XMP, "Label", pick_label, "xmp")
-    elif flag != 1 and label and label == ours_label and mine:
-        packet.set(NS_XMP, "Label", None)
-    pick = packet.get(NS_DIGIKAM, "PickLabel")
-    if flag:
-        packet.set(NS_DIGIKAM, "PickLabel", _DIGIKAM_PICK[flag], "digiKam")
-    elif mine and pick and pick == packet.get(NS_OURS, "WrittenPickLabel"):
-        packet.set(NS_DIGIKAM, "PickLabel", None)
-    if flag or stars or mine:
+    user = user or ""
+    same_user = packet.get(NS_OURS, "User") == user
+    if flag or stars or same_user:
+        _write_shared(packet, stars, flag, pick_label,
+                      legacy=same_user and packet.get(NS_OURS, "Seen") is None
+                      and packet.get(NS_OURS, "Flag") is not None)
         packet.set(NS_OURS, "Flag", {1: "pick", -1: "reject", 0: "none"}[flag], PREFIX_OURS)
         packet.set(NS_OURS, "Stars", str(int(stars)) if flag == -1 and stars else None, PREFIX_OURS)
-    if flag or stars or mine:  # what the packet now holds is ours to clear next time
-        packet.set(NS_OURS, "WrittenRating", packet.get(NS_XMP, "Rating") or "", PREFIX_OURS)
-        packet.set(NS_OURS, "WrittenLabel", packet.get(NS_XMP, "Label"), PREFIX_OURS)
-        packet.set(NS_OURS, "WrittenPickLabel", packet.get(NS_DIGIKAM, "PickLabel"), PREFIX_OURS)
-        packet.set(NS_OURS, "User", user or "", PREFIX_OURS)  # whose marks these are
+        packet.set(NS_OURS, "User", user, PREFIX_OURS)  # whose marks these are
+        packet.set(NS_OURS, "Seen", _shared_now(packet), PREFIX_OURS)
     for name, value in (("GenericScore", generic), ("PersonalScore", personal)):
         if value is not None:
             packet.set(NS_OURS, name, f"{value:.3f}", PREFIX_OURS)
     if model is not None:
         packet.set(NS_OURS, "Model", model, PREFIX_OURS)
+
+
+def _write_shared(packet: XmpPacket, stars: int, flag: int, pick_label: str, *, legacy: bool) -> None:
+    """Set (or clear, where ours) xmp:Rating, xmp:Label and digiKam:PickLabel for these marks.
+    ``legacy``: a sidecar of our first release for the same user, whose rating (and pick label)
+    were ours without a record saying so."""
+    label = packet.get(NS_XMP, "Label")
+    wanted = {
+        "Rating": "-1" if flag == -1 else (str(int(stars)) if stars else None),
+        "Label": pick_label if flag == 1 and pick_label and label in (None, "", pick_label) else None,
+        "PickLabel": _DIGIKAM_PICK.get(flag),
+    }
+    for ns, name, prefix, record in _SHARED:
+        now = packet.get(ns, name)
+        ours = now is not None and (now == packet.get(NS_OURS, record) or (
+            legacy and (name == "Rating" or (name == "Label" and bool(pick_label) and now == pick_label))))
+        want = wanted[name]
+        if want is None and ours and name == "Rating":
+            want = "0"  # un-rated: say so, for the apps that keep their own copy of the rating
+        if want is not None:
+            packet.set(ns, name, want, prefix)
+        elif ours:
+            packet.set(ns, name, None)
+        packet.set(NS_OURS, record, want, PREFIX_OURS)  # None: the value there is not ours
 
 
 # -- where packets live ------------------------------------------------------------------------------------

@@ -121,6 +121,9 @@ def test_keep_best_never_rejects_what_the_user_picked_or_starred_as_high_as_the_
     photo_ids = [10, 11, 12, 13]
     changes = dict(keep_best_marks(groups, photo_ids, flags={11: PICK}, stars={10: 4, 12: 4, 13: 3}))
     assert changes == {10: PICK, 13: REJECT}  # 11 stays picked, 12 (four stars, like the best) stays
+    # The best chosen before the user starred another take (the app's stacks): the starred one stays
+    changes = dict(keep_best_marks([PhotoGroup((0, 1), best=0)], [10, 11], flags={}, stars={11: 4}))
+    assert changes == {10: PICK}
 
 
 def test_apply_keep_best_stores_flags_and_returns_what_undo_needs(burst_album, tmp_path):

@@ -196,18 +196,63 @@ def test_writing_the_same_marks_twice_gives_the_same_sidecar(tmp_path):
 
 
 @pytest.mark.parametrize("ours, theirs, expected", [
-    ((3, 0), "-1", (0, -1)),  # rejected in darktable or Bridge after we wrote 3 stars
-    ((2, -1), "2", (2, 0)),   # we wrote a reject (kept 2 stars); someone set 2 stars since
-    ((0, 1), "4", (4, 1)),    # our pick, 4 stars since: still picked by its Green label
+    ((3, 0), {"Rating": "-1"}, (0, -1)),  # rejected in darktable or Bridge after we wrote 3 stars
+    ((2, -1), {"Rating": "2", "PickLabel": "0"}, (2, 0)),  # un-rejected (2 stars) in an app that knows both
+    ((2, -1), {"Rating": "2"}, (2, -1)),  # Bridge's 2 stars, but digiKam's label still says rejected
+    ((0, 1), {"Rating": "4"}, (4, 1)),    # our pick, 4 stars since: still picked
+    ((0, 1), {"PickLabel": "0"}, (0, 0)),  # un-picked in digiKam: our own Green label does not bring it back
 ])
 def test_a_change_made_in_another_app_after_ours_wins(tmp_path, ours, theirs, expected):
     p = photo(tmp_path)
     side = update_sidecar(p, "darktable", stars=ours[0], flag=ours[1], user="ana")
     packet = read_sidecar(side)
-    packet.set(NS_XMP, "Rating", theirs)
+    for name, value in theirs.items():
+        packet.set(NS_DIGIKAM if name == "PickLabel" else NS_XMP, name, value)
     side.write_bytes(packet.to_bytes())
     marks = read_marks(read_sidecar(side))
     assert (marks.stars, marks.flag) == expected
+
+
+def test_a_pick_without_a_label_survives_a_rating_change_elsewhere(tmp_path):
+    p = photo(tmp_path)
+    side = update_sidecar(p, "darktable", stars=0, flag=1, user="ana", pick_label="")
+    packet = read_sidecar(side)
+    packet.set(NS_XMP, "Rating", "3")
+    side.write_bytes(packet.to_bytes())
+    marks = read_marks(read_sidecar(side), pick_label="")
+    assert (marks.stars, marks.flag) == (3, 1)
+
+
+@pytest.mark.parametrize("ns, name, value", [
+    (NS_XMP, "Label", "Red"),            # a colour label set in Lightroom
+    (NS_DIGIKAM, "PickLabel", "2"),      # digiKam's "pending"
+    (NS_XMP, "Rating", "4"),             # Lightroom's stars, on a photo only picked here
+])
+def test_marking_then_unmarking_here_leaves_what_another_app_set(tmp_path, ns, name, value):
+    p = photo(tmp_path)
+    side = sidecar_path(p)
+    packet = XmpPacket.empty()
+    packet.set(ns, name, value)
+    side.write_bytes(packet.to_bytes())
+    marks = {"stars": 0, "flag": 1} if name == "Rating" else {"stars": 3, "flag": 0}
+    update_sidecar(p, "darktable", user="ana", **marks)
+    update_sidecar(p, "darktable", stars=0, flag=0, user="ana")
+    assert read_sidecar(side).get(ns, name) == value
+
+
+def test_sidecars_of_our_first_release_keep_their_rules(tmp_path):
+    """Written before we recorded what we set: our rating was ours to clear, our flag exact."""
+    p = photo(tmp_path)
+    side = sidecar_path(p)
+    packet = XmpPacket.empty()
+    for ns, name, value in ((NS_XMP, "Rating", "-1"), (NS_OURS, "Flag", "reject"), (NS_OURS, "Stars", "3"),
+                            (NS_OURS, "User", "alice")):
+        packet.set(ns, name, value, "aesthc" if ns == NS_OURS else None)
+    side.write_bytes(packet.to_bytes())
+    marks = read_marks(read_sidecar(side))
+    assert (marks.stars, marks.flag) == (3, -1)
+    update_sidecar(p, "darktable", stars=0, flag=0, user="alice")  # alice un-marks it here
+    assert read_marks(read_sidecar(side)).empty and read_sidecar(side).get(NS_XMP, "Rating") == "0"
 
 
 def test_one_users_empty_marks_leave_another_users_rating(tmp_path):

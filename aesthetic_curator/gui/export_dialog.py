@@ -222,7 +222,7 @@ class ExportDialog(QDialog):
 
     def reject(self) -> None:
         """Esc or the window's close button: while exporting, the same as Cancel (an export
-        never runs on unseen); the dialog closes once it has stopped."""
+        never runs on unseen); the dialog stays open to say what was exported."""
         if self.job is not None:
             self._cancel_or_close()
             return
