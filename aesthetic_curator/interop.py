@@ -84,7 +84,8 @@ def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style:
                    progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
     """Read each photo's sidecar (else the XMP inside it) and store its stars and flag as
     ``user``'s. What the user already said here wins unless ``overwrite``. All of it is stored in
-    one transaction at the end, so a cancelled or failed import changes nothing."""
+    one transaction at the end, so a cancelled or failed import stores no marks (the catalog may
+    have learnt which file holds which photo along the way, as any scan does)."""
     report = ImportReport()
     have_stars, have_flags = catalog.ratings(user), catalog.flags(user)
     new_stars: dict[int, float] = {}
