@@ -280,18 +280,23 @@ def test_each_user_has_their_own_ratings(qtbot, make_window, small_album):
         assert list(cat.ratings(first).values()) == [4.0] and list(cat.ratings("Ben").values()) == [2.0]
 
 
-def test_enhance_preview_and_export(qtbot, make_window, small_album):
-    window = make_window()
-    open_and_score(qtbot, window, small_album)
-    window.go_to(0)
-    path = Path(window.model.index(0).data(PathRole))
-    before_bytes = path.read_bytes()
+def open_enhance(qtbot, window: MainWindow, row: int):
+    """Photo ▸ Enhance… on ``row``: the dialog, and the scores (before, after) of its first preview."""
+    window.go_to(row)
     window.enhance()
     dialog = window.enhance_dialog
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.previewReady, timeout=WAIT) as ready:
         pass
-    s0, s1 = ready.args
+    return (dialog, *ready.args)
+
+
+def test_enhance_preview_and_export(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    path = Path(window.model.index(0).data(PathRole))
+    before_bytes = path.read_bytes()
+    dialog, s0, s1 = open_enhance(qtbot, window, 0)
     assert s1 > s0
     assert "Generic score" in dialog.scores.text() and "predicted stars" not in dialog.scores.text()
     dialog.saliency.setChecked(True)
@@ -310,13 +315,7 @@ def test_enhance_follows_a_trained_profile_and_shows_both_scores(qtbot, make_win
     with Catalog(window.catalog.path) as cat:
         service.train_user(cat, window.user, config=TrainConfig(epochs=1, batch_size=4),
                            folder=window.profiles_folder)
-    window.go_to(0)
-    window.enhance()
-    dialog = window.enhance_dialog
-    qtbot.addWidget(dialog)
-    with qtbot.waitSignal(dialog.previewReady, timeout=WAIT) as ready:
-        pass
-    s0, s1 = ready.args
+    dialog, s0, s1 = open_enhance(qtbot, window, 0)
     text = dialog.scores.text()
     assert s1 > s0  # the user's predicted stars, the score the edit followed
     assert text.startswith(f"{window.user}'s predicted stars: {s0:.2f}") and "Generic score" in text
