@@ -158,7 +158,9 @@ class EnhanceDialog(QDialog):
             pixels = np.asarray(photo.convert("RGB"))
             model, shown = _models(user, folder)
             result = _edit(model, pixels, mode, amount)
-            scores = scores_around(shown, pixels, result.photo)  # the followed score first
+            followed = next(k for k, m in shown.items() if m is model)
+            scores = {followed: (result.before, result.after),  # the followed score first; the edit has it
+                      **scores_around({k: m for k, m in shown.items() if m is not model}, pixels, result.photo)}
             heat = smoothgrad(model, pixels, samples=10)
             return (to_qimage(pixels), to_qimage(result.photo), to_qimage(overlay(pixels, heat)), scores)
 
