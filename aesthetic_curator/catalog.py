@@ -226,6 +226,19 @@ class Catalog:
                                    np.frombuffer(feats, dtype=np.float16).astype(np.float32))
         return out
 
+    def score_sample(self, model_id: str, limit: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        """(features (m, C), means (m,)) of at most ``limit`` photos scored by ``model_id``, evenly spaced by
+        photo id: what a user's taste embedding is fitted on (see personal/taste.py)."""
+        ids = [r[0] for r in self._db.execute(
+            "SELECT photo_id FROM scores WHERE model_id = ? ORDER BY photo_id", (model_id,))]
+        if len(ids) > limit:
+            ids = [ids[i] for i in np.linspace(0, len(ids) - 1, limit).round().astype(int)]
+        stored = self.scores_for(ids, model_id)
+        rows = [stored[i] for i in ids if i in stored]
+        if not rows:
+            return np.zeros((0, 0), np.float32), np.zeros(0)
+        return np.stack([r.features for r in rows]), np.array([r.mean for r in rows], np.float64)
+
     def _select_in(self, sql: str, values: Sequence, before: tuple = ()) -> Iterator[tuple]:
         """Rows of ``sql`` with its ``{marks}`` placeholder bound to ``values``, queried in chunks
         that stay under SQLite's bound-parameter limit."""
@@ -406,9 +419,11 @@ class Catalog:
         self.set_marks(user, ratings=ratings)
 
     def ratings(self, user: str) -> dict[int, float]:
-        """photo id -> stars of everything ``user`` has rated (empty for an unknown user)."""
+        """photo id -> stars of everything ``user`` has rated (empty for an unknown user), oldest rating first
+        (the order a learning curve replays them in)."""
         return dict(self._db.execute(
-            "SELECT r.photo_id, r.rating FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.name = ?",
+            "SELECT r.photo_id, r.rating FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.name = ? "
+            "ORDER BY r.rated, r.photo_id",
             (user.strip(),),
         ).fetchall())
 

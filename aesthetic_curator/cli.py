@@ -119,6 +119,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     bar = ProgressBar(enabled=not args.quiet)
     personal: dict[str, float] | None = None
     source = None
+    agreement = None
     with Catalog(args.catalog) as catalog:
         try:
             report = _scan(args, catalog, roots, bar)
@@ -127,7 +128,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
                 mine = personal_scores(catalog, args.user, report, device=args.device,
                                        progress=ProgressBar(enabled=not args.quiet))
-                source = mine.source
+                source, agreement = mine.source, mine.agreement
                 if source is None:
                     print(f"note: {args.user} has no ratings yet, so no personal score "
                           f"(rate photos with 'aesthetic-curator rate')", file=sys.stderr)
@@ -155,6 +156,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         if args.user:
             doc["user"] = args.user
             doc["personal_source"] = source
+            if agreement is not None:
+                doc["agreement"] = agreement.to_state()
         json.dump(doc, out, indent=2)
         out.write("\n")
     elif args.csv:
@@ -166,10 +169,11 @@ def cmd_score(args: argparse.Namespace) -> int:
             writer.writerow([rank, str(s.path), f"{s.mean:.4f}", f"{s.std:.4f}", *mine,
                              *[f"{v:.5f}" for v in s.distribution], s.model_id])
     else:
-        if personal is not None:
-            print(f"personal scores of {args.user} ({'trained adapters' if source == 'adapters' else 'PAM offsets'}"
-                  f"), in stars", file=sys.stderr)
         _print_table(rows, roots, out, personal)
+    if agreement is not None:
+        from .personal.taste import describe
+
+        print(f"personal scores of {args.user}, in stars. {describe(agreement)}", file=sys.stderr)
     _print_skipped(report.skipped)
     if not report.scores:
         print("error: no photo could be scored", file=sys.stderr)
@@ -268,12 +272,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         except (KeyboardInterrupt, TrainingCancelled):
             print("\ninterrupted: the previous profile (if any) is unchanged", file=sys.stderr)
             return 130
-    r = outcome.result
+    cv = outcome.result
     _print_skipped(outcome.skipped)
-    rho = "n/a" if r.val_spearman != r.val_spearman else f"{r.val_spearman:.3f}"
-    print(f"trained {args.user} on {outcome.n_ratings} ratings in {outcome.seconds:.0f}s on {r.device}: "
-          f"kept epoch {r.best_epoch} (validation Spearman {rho} on {r.n_val} held-out ratings)\n"
-          f"profile: {outcome.path}", file=sys.stderr)
+    adapters = (f"the adapters kept {cv.epochs} epoch(s) (out-of-fold Spearman {cv.curve[cv.epochs]:+.2f}, "
+                f"generic {cv.curve[0]:+.2f} calibrated)" if cv.epochs else
+                "training the adapters did not beat the calibrated generic score on ratings they did not see")
+    print(f"trained {args.user} on {outcome.n_ratings} ratings in {outcome.seconds:.0f}s on {cv.result.device}: "
+          f"{adapters}\nprofile: {outcome.path}", file=sys.stderr)
+    if outcome.agreement is not None:
+        from .personal.taste import describe
+
+        print(describe(outcome.agreement), file=sys.stderr)
     return 0
 
 

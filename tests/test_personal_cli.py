@@ -100,7 +100,7 @@ def test_rating_follows_the_photo_when_it_is_moved_and_renamed(album, tmp_path, 
     rc, out, err = run(capsys, "score", moved.parent, "--user", "ann", "--json", "-q")
     assert rc == 0, err
     doc = json.loads(out)
-    assert doc["personal_source"] == "pam" and len(doc["results"]) == 1
+    assert doc["personal_source"] == "generic" and len(doc["results"]) == 1  # one rating teaches no taste
     assert doc["results"][0]["path"] == str(moved)
     with Catalog() as catalog:
         rated = rated_photos(catalog, "ann")
@@ -143,15 +143,20 @@ def test_suggest_never_offers_a_copy_of_a_rated_photo(album, capsys, copy_name):
 
 
 # -- score --user --------------------------------------------------------------------------------------------
-def test_score_user_uses_pam_offsets_after_a_few_ratings(album, capsys):
+def test_score_user_gives_stars_in_the_generic_order_and_says_so_until_a_taste_is_learnt(album, capsys):
     p = photos(album)
     for stars, photo in zip(("1", "3", "5"), p, strict=False):
         assert run(capsys, "rate", "--user", "ann", stars, photo)[0] == 0
     rc, out, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
     assert rc == 0, err
     doc = json.loads(out)
-    assert doc["user"] == "ann" and doc["personal_source"] == "pam"
+    assert doc["user"] == "ann" and doc["personal_source"] == "generic"
+    assert doc["agreement"]["n_ratings"] == 3 and doc["agreement"]["method"] == "generic"
+    assert "too few to learn your taste" in err and "Rate at least 5" in err
     assert_personal_scores(doc, 9)
+    order = [r["path"] for r in doc["results"]]
+    assert order == [r["path"] for r in sorted(doc["results"], key=lambda r: -r["mean"])]
+    assert all(1 <= r["personal"] <= 5 for r in doc["results"])
     assert {r["path"] for r in doc["results"]} == {str(x) for x in p}
 
     rc, out, _ = run(capsys, "score", album, "--json", "-q")
@@ -165,7 +170,8 @@ def test_score_user_uses_pam_offsets_after_a_few_ratings(album, capsys):
 
 
 # -- train ---------------------------------------------------------------------------------------------------
-def test_train_needs_five_ratings_then_score_uses_the_adapters(album, capsys, isolated_profiles):
+def test_train_needs_five_ratings_then_judges_the_adapters_on_ratings_they_did_not_see(album, capsys,
+                                                                                       isolated_profiles):
     p = photos(album)
     for stars, photo in zip((1, 2, 4, 5), p, strict=False):
         assert run(capsys, "rate", "--user", "ann", stars, photo)[0] == 0
@@ -180,12 +186,15 @@ def test_train_needs_five_ratings_then_score_uses_the_adapters(album, capsys, is
     path = profile_path("ann")
     assert path.parent == isolated_profiles and path.is_file()
     assert f"profile: {path}" in err and "trained ann on 6 ratings" in err
-    assert load_profile(path, NIMA_MOBILENET_AVA).n_ratings == 6
+    assert "From your 6 ratings" in err  # and, in plain words, which score ann now sees
+    profile = load_profile(path, NIMA_MOBILENET_AVA)
+    assert profile.n_ratings == 6 and len(profile.oof) == 6  # every rating predicted by a network that missed it
 
     rc, out, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
     assert rc == 0, err
     doc = json.loads(out)
-    assert doc["personal_source"] == "adapters"
+    assert "adapters" in doc["agreement"]["candidates"]  # judged beside the cheap learners
+    assert doc["personal_source"] == doc["agreement"]["method"]
     assert_personal_scores(doc, 9)
     assert not doc["skipped"]
     assert os.listdir(isolated_profiles) == [path.name]

@@ -145,8 +145,11 @@ def test_trained_profile_loads_for_the_generic_model(rated_album, base, isolated
     assert outcome.path.parent == isolated_profiles  # $AESTHETIC_CURATOR_PROFILES when no folder is given
     profile = load_profile(outcome.path, NIMA_MOBILENET_AVA)
     assert profile.user == "ann" and profile.n_ratings == 6
-    assert profile.personal_state is not None and profile.pam_state is not None
-    assert profile.metrics["n_val"] == 2 and 0 <= profile.metrics["best_epoch"] <= 1
+    assert profile.personal_state is not None
+    assert 0 <= profile.metrics["epochs"] <= 1  # chosen on the out-of-fold predictions of all six ratings
+    with Catalog() as catalog:
+        assert set(profile.oof) == set(catalog.ratings("ann"))  # one out-of-fold prediction per rated photo
+    assert outcome.agreement is not None and outcome.agreement.n_ratings == 6
 
 
 # -- (b) seeded ----------------------------------------------------------------------------------------------

@@ -50,12 +50,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .pam import AlbumReference, PAMModel, fit_album_reference, fit_pam, single_threaded_blas
+from .pam import AlbumReference, PAMModel, evenly_spaced, fit_album_reference, fit_pam, single_threaded_blas
 
 log = logging.getLogger(__name__)
 
 N_RANDOM_START = 10
-METHODS = ("active-pam", "diversity", "random")
+METHODS = ("active-pam", "coverage", "diversity", "random")
+MAX_COVERAGE_CLIENTS = 1024  # album photos whose coverage is measured (evenly spaced)
 MAX_CACHE_BYTES = 256 * 2**20  # distance columns kept between calls (10,000 photos: ~6,700 columns)
 BALANCE_PAIRS = 4096
 _CHUNK = 256  # distance columns computed per matrix product
@@ -263,6 +264,9 @@ class ActivePAMSelector:
         n = min(n, int((~blocked).sum()))
         if method == "random":
             return _random_picks(blocked, n, rng)
+        if method == "coverage":
+            with single_threaded_blas():
+                return self._coverage(list(r), blocked, n)
         n_random = N_RANDOM_START - r.size if method == "active-pam" else (1 if r.size == 0 else 0)
         picks = _random_picks(blocked, min(max(n_random, 0), n), rng)
         if len(picks) == n:
@@ -304,6 +308,27 @@ class ActivePAMSelector:
                 slot = self._slots([q])[0]
                 np.minimum(nearest, self._cache_rows[slot], out=nearest)
                 nearest[q] = -np.inf
+        return out
+
+    def _coverage(self, known: list[int], blocked: np.ndarray, k: int) -> list[int]:
+        """Greedy facility location: each pick is the photo that most raises how well the rated photos cover
+        the album (sum over album photos of the RBF similarity to their nearest rated photo), on PAM's
+        embedding. It favours typical photos first and then spreads: a low-budget design where extremes,
+        which a distance sum favours, teach little about the rest of the album."""
+        ref = self.reference
+        emb = ref.embed(self.features).astype(np.float32)
+        clients = emb[evenly_spaced(self.n_photos, MAX_COVERAGE_CLIENTS)]
+        sq = (clients * clients).sum(1)[:, None] + (emb * emb).sum(1)[None, :] - 2.0 * (clients @ emb.T)
+        sim = np.exp(-np.maximum(sq, 0.0) / (2.0 * ref.bandwidth**2)).astype(np.float32)
+        covered = sim[:, known].max(1) if known else np.zeros(sim.shape[0], np.float32)
+        out: list[int] = []
+        for _ in range(k):
+            gain = np.maximum(sim - covered[:, None], 0.0).sum(0)
+            gain[blocked] = -np.inf
+            q = int(np.argmax(gain))
+            out.append(q)
+            blocked[q] = True
+            covered = np.maximum(covered, sim[:, q])
         return out
 
     # -- diagnostics ----------------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ def _rbf(a: np.ndarray, b: np.ndarray, bandwidth: float) -> np.ndarray:
     return np.exp(-np.maximum(sq, 0.0) / (2.0 * bandwidth * bandwidth))
 
 
-def _evenly_spaced(n: int, m: int) -> np.ndarray:
+def evenly_spaced(n: int, m: int) -> np.ndarray:
     return np.arange(n) if n <= m else np.linspace(0, n - 1, m).round().astype(np.int64)
 
 
@@ -278,7 +278,7 @@ def _top_components(xc: np.ndarray, k: int) -> np.ndarray:
 def _median_distance(emb: np.ndarray) -> float:
     if emb.shape[0] < 2 or emb.shape[1] == 0:
         return 1.0
-    e = emb[_evenly_spaced(emb.shape[0], MAX_MEDIAN_ROWS)].astype(np.float64)
+    e = emb[evenly_spaced(emb.shape[0], MAX_MEDIAN_ROWS)].astype(np.float64)
     sq = (e * e).sum(1)[:, None] + (e * e).sum(1)[None, :] - 2.0 * (e @ e.T)
     iu = np.triu_indices(e.shape[0], 1)
     med = float(np.sqrt(np.median(np.maximum(sq[iu], 0.0))))
@@ -308,7 +308,7 @@ def fit_album_reference(album_features: np.ndarray, album_generic: np.ndarray | 
 
 
 def _fit_album_reference(x: np.ndarray, album_generic: np.ndarray | None, n_components: int) -> AlbumReference:
-    sample = x[_evenly_spaced(x.shape[0], MAX_REFERENCE_ROWS)]
+    sample = x[evenly_spaced(x.shape[0], MAX_REFERENCE_ROWS)]
     mean = sample.mean(0, dtype=np.float64)
     sd = sample.std(0, dtype=np.float64)
     floor = 0.01 * float(sd.mean()) if sd.mean() > 0 else 1.0
@@ -335,7 +335,7 @@ def _album_generic_stats(album_generic: np.ndarray | None) -> tuple[float | None
     return float(g.mean()), (sd if sd > 1e-6 else None)
 
 
-def _generic_stats(generic: np.ndarray, reference: AlbumReference | None) -> tuple[float, float]:
+def generic_stats(generic: np.ndarray, reference: AlbumReference | None) -> tuple[float, float]:
     """Album mean/sd of the generic score; from the rated photos, sd shrunk toward PRIOR_GENERIC_SD, if unknown."""
     mean = reference.generic_mean if reference is not None and reference.generic_mean is not None else None
     sd = reference.generic_sd if reference is not None and reference.generic_sd is not None else None
@@ -421,7 +421,7 @@ def fit_pam(features: np.ndarray, generic: np.ndarray, ratings: np.ndarray,
             g_mean, g_sd = _album_generic_stats(album_generic)
             reference = replace(reference, generic_mean=g_mean, generic_sd=g_sd)
 
-    g_mean, g_sd = _generic_stats(g, reference)
+    g_mean, g_sd = generic_stats(g, reference)
     z = (g - g_mean) / g_sd
     intercept, slope = _calibrate(z, t)
     y = t - (intercept + slope * z)

@@ -48,6 +48,9 @@ class Profile:
     n_ratings: int = 0
     metrics: dict[str, float] = field(default_factory=dict)
     updated: float = field(default_factory=time.time)
+    #: The adapters' out-of-fold prediction (stars) of each rated photo they were trained on, by photo id:
+    #: what lets the choice of the user's score (see taste.py) judge them on ratings they did not see.
+    oof: dict[int, float] = field(default_factory=dict)
 
     def to_file_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,8 @@ class Profile:
             "personal_state": self.personal_state, "pam_state": self.pam_state,
             "n_ratings": int(self.n_ratings), "metrics": {k: float(v) for k, v in self.metrics.items()},
             "updated": float(self.updated),
+            "oof_photo_ids": torch.tensor(list(self.oof), dtype=torch.int64),
+            "oof_stars": torch.tensor(list(self.oof.values()), dtype=torch.float64),
         }
 
 
@@ -98,9 +103,20 @@ def load_profile(path: Path, base: WeightsSpec | None = None) -> Profile:
             n_ratings=int(raw.get("n_ratings", 0)),
             metrics={str(k): float(v) for k, v in raw.get("metrics", {}).items()},
             updated=float(raw.get("updated", 0.0)),
+            oof=_oof(raw),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProfileError(f"profile {path} is damaged: a field is missing or malformed ({exc!r})") from None
+
+
+def _oof(raw: dict) -> dict[int, float]:
+    ids, stars = raw.get("oof_photo_ids"), raw.get("oof_stars")
+    if ids is None and stars is None:  # profiles written before out-of-fold predictions were kept
+        return {}
+    if not (isinstance(ids, torch.Tensor) and isinstance(stars, torch.Tensor) and ids.shape == stars.shape
+            and ids.ndim == 1):
+        raise ValueError("out-of-fold predictions are malformed")
+    return dict(zip(ids.tolist(), stars.tolist(), strict=True))
 
 
 def _text(value: object) -> str:

@@ -31,7 +31,9 @@ from ..errors import PhotoError
 from ..imaging import is_photo_name, load_photo
 from ..models.weights import NIMA_MOBILENET_AVA, WeightsSpec, sha256_of
 from ..scoring import PhotoScore, ProgressCallback, ScanReport, SkippedFile, score_album
+from .pam import AlbumReference, fit_album_reference
 from .profile import Profile, ProfileError, load_profile, profile_path, save_profile
+from .taste import Agreement, TasteModel, fit_taste
 
 logger = logging.getLogger(__name__)
 
@@ -251,8 +253,9 @@ class TrainOutcome:
     path: Path
     n_ratings: int
     seconds: float
-    result: object  # training.TrainResult
+    result: object  # heavy.CrossValidated: the final run, the adapters' out-of-fold predictions and curve
     skipped: list[SkippedFile]
+    agreement: Agreement | None = None  # the score the user now sees, and how well it knows them
 
 
 def load_user_profile(user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA, folder: Path | None = None
@@ -306,19 +309,22 @@ def train_user(
     cancel: threading.Event | None = None,
     folder: Path | None = None,
 ) -> TrainOutcome:
-    """Train ``user``'s adapters and PAM offsets from all their ratings; save the profile.
+    """Train ``user``'s adapters from all their ratings, cross-validated (see :mod:`.heavy`); save the profile.
 
-    ``base``: the generic network (default: the one ``spec`` names, loaded here). ``progress``
-    gets :class:`Preparing` while photos are decoded, then ``training.TrainProgress`` after each
-    epoch. A cancel raises ``training.TrainingCancelled`` and, like any failure, leaves the
-    previous profile as it was: the new one is written (atomically) only at the very end.
+    The adapters become the score the user sees only if their out-of-fold predictions rank the user's
+    photos better than the generic score and the cheap learners (:mod:`.taste`); the outcome's
+    ``agreement`` says which score that is. ``base``: the generic network (default: the one ``spec``
+    names, loaded here). ``progress`` gets :class:`Preparing` while photos are decoded, then
+    ``training.TrainProgress`` after each epoch of every run. A cancel raises
+    ``training.TrainingCancelled`` and, like any failure, leaves the previous profile as it was: the new
+    one is written (atomically) only at the very end.
     """
-    from .pam import fit_pam
-    from .training import MIN_RATINGS, TrainConfig, TrainingCancelled, train_personal
+    from .heavy import CV_EPOCHS, cross_validate_adapters
+    from .training import MIN_RATINGS, TrainConfig, TrainingCancelled
 
     start = time.monotonic()
     cancel = cancel or threading.Event()
-    config = config or TrainConfig()
+    config = config or TrainConfig(epochs=CV_EPOCHS)
     if base is None:
         from ..models import load_generic
 
@@ -329,7 +335,7 @@ def train_user(
     if len(rated) < MIN_RATINGS:
         raise NotEnoughRatings(
             f"{user} has {len(rated)} usable rating(s); training needs at least {MIN_RATINGS} "
-            f"(personal scores from PAM offsets work from the first rating)")
+            f"(personal scores from your ratings work from the first ones without training)")
     images, keep = [], []
     skipped = list(rated.skipped)
     for i, path in enumerate(rated.paths):
@@ -345,38 +351,127 @@ def train_user(
     if len(keep) < MIN_RATINGS:
         raise NotEnoughRatings(f"only {len(keep)} rated photo(s) could be read; training needs {MIN_RATINGS}")
     ratings = rated.ratings[keep]
-    result = train_personal(base, images, ratings, generic_scores=rated.generic[keep], config=config,
-                            device=device, progress=progress, cancel=cancel)
-    pam = fit_pam(rated.features, rated.generic, rated.ratings)
+    cv = cross_validate_adapters(base, images, ratings, rated.generic[keep], config=config, device=device,
+                                 progress=progress, cancel=cancel)
     if cancel.is_set():
         raise TrainingCancelled
+    result = cv.result
     profile = Profile(
         user=user.strip(), base_model_id=spec.model_id, base_sha256=spec.sha256, personal_state=result.state,
-        pam_state=pam.to_state(), n_ratings=len(ratings),
-        metrics={"val_spearman": result.val_spearman, "val_loss": result.val_loss,
-                 "best_epoch": result.best_epoch, "n_val": result.n_val, "seconds": result.seconds},
+        n_ratings=len(ratings),
+        metrics={"cv_spearman": cv.curve[cv.epochs], "epochs": cv.epochs, "seconds": cv.seconds},
+        oof={rated.photo_ids[i]: float(v) for i, v in zip(keep, cv.oof, strict=True)},
     )
     path = profile_path(user, folder)
     save_profile(profile, path)
-    return TrainOutcome(profile, path, len(ratings), time.monotonic() - start, result, skipped)
+    taste, _ = user_taste(catalog, user, profile=profile, spec=spec)
+    return TrainOutcome(profile, path, len(ratings), time.monotonic() - start, cv, skipped,
+                        taste.agreement if taste is not None else None)
 
 
 # -- personal scores --------------------------------------------------------------------------------
 @dataclass
 class PersonalScores:
-    """Personal scores (predicted stars) aligned with ``album.scores``; ``source`` says how they were
-    made: ``"adapters"``, ``"pam"``, or ``None`` when the user has no ratings yet (then empty)."""
+    """Personal scores (predicted stars, 1..5) aligned with ``album.scores``.
+
+    ``source`` names the score the user sees: ``"linear"``, ``"pam"`` or ``"adapters"`` when a learnt taste
+    proved better than the generic score on ratings it did not see, ``"generic"`` (the generic ranking on the
+    user's star scale) when none did yet, or ``None`` when the user has no ratings (then ``scores`` is empty).
+    ``agreement`` says how well each agrees with the user (see :class:`~.taste.Agreement`).
+    """
 
     source: str | None
     scores: np.ndarray
     n_ratings: int
     skipped: list[SkippedFile] = field(default_factory=list)
+    agreement: Agreement | None = None
+    adapters_stale: bool = False  # a trained profile exists but ratings changed since: retrain to judge it
 
 
 def personal_spec(profile_file: Path, base: WeightsSpec) -> WeightsSpec:
     """The identity of one profile's scores: changes whenever the profile file does."""
     return WeightsSpec(name=f"personal-{profile_file.name.removesuffix('.profile.pt')}", filename=str(profile_file),
                        sha256=sha256_of(profile_file), input_size=base.input_size, resample=base.resample)
+
+
+@dataclass
+class TasteInputs:
+    """What a user's taste is learnt from: every photo they rated that has a generic score (in the order
+    they rated them), and the catalog's photos that fix the embedding and the generic score's scale.
+
+    The reference comes from the whole catalog, not from one album, so a user's taste and the agreement
+    figures are the same in every album, in ``train`` and in ``score --user``.
+    """
+
+    reference: AlbumReference
+    photo_ids: list[int]
+    features: np.ndarray
+    generic: np.ndarray
+    stars: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.photo_ids)
+
+
+def taste_inputs(catalog: Catalog, ratings: dict[int, float], spec: WeightsSpec = NIMA_MOBILENET_AVA
+                 ) -> TasteInputs | None:
+    """The rated photos of ``ratings`` that have generic scores, with the catalog's reference; None when
+    there is none."""
+    stored = catalog.scores_for(list(ratings), spec.model_id)
+    ids = [pid for pid in ratings if pid in stored]
+    if not ids:
+        return None
+    sample_f, sample_g = catalog.score_sample(spec.model_id)
+    return TasteInputs(fit_album_reference(sample_f, sample_g, check_finite=False), ids,
+                       np.stack([stored[i].features for i in ids]).astype(np.float32),
+                       np.array([stored[i].mean for i in ids], np.float64),
+                       np.array([ratings[i] for i in ids], np.float64))
+
+
+def _adapter_oof(profile: Profile | None, photo_ids: Sequence[int]) -> np.ndarray | None:
+    """The trained adapters' out-of-fold predictions of these rated photos, when the profile holds one for
+    every one of them (ratings added since training make the comparison unfair: retrain first)."""
+    if profile is None or profile.personal_state is None or not profile.oof:
+        return None
+    if not all(pid in profile.oof for pid in photo_ids):
+        return None
+    return np.array([profile.oof[pid] for pid in photo_ids], np.float64)
+
+
+def user_taste(catalog: Catalog, user: str, *, profile: Profile | None = None, spec: WeightsSpec = NIMA_MOBILENET_AVA,
+               ratings: dict[int, float] | None = None) -> tuple[TasteModel | None, TasteInputs | None]:
+    """Fit the personal score ``user`` sees from all their ratings (milliseconds: features only).
+
+    (None, None) when they have no rated photo with a generic score. The trained adapters join the
+    comparison through the out-of-fold predictions stored in ``profile``.
+    """
+    ratings = catalog.ratings(user) if ratings is None else ratings
+    inputs = taste_inputs(catalog, ratings, spec) if ratings else None
+    if inputs is None:
+        return None, None
+    oof = _adapter_oof(profile, inputs.photo_ids)
+    model = fit_taste(inputs.features, inputs.generic, inputs.stars, reference=inputs.reference,
+                      extra={"adapters": oof} if oof is not None else None)
+    return model, inputs
+
+
+#: Numbers of ratings at which :func:`agreement_curve` measures the agreement.
+CURVE_POINTS = (5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 500)
+
+
+def agreement_curve(catalog: Catalog, user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA) -> list[Agreement]:
+    """How the cross-validated agreement grew with the user's ratings, replayed in the order they gave them
+    (the features-only learners: the adapters' figure exists only for the ratings they were trained on)."""
+    ratings = catalog.ratings(user)
+    inputs = taste_inputs(catalog, ratings, spec) if ratings else None
+    if inputs is None:
+        return []
+    n = len(inputs)
+    out = []
+    for p in [p for p in CURVE_POINTS if p < n] + [n]:
+        out.append(fit_taste(inputs.features[:p], inputs.generic[:p], inputs.stars[:p],
+                             reference=inputs.reference).agreement)
+    return out
 
 
 def personal_scores(
@@ -392,58 +487,56 @@ def personal_scores(
     folder: Path | None = None,
     use_adapters: bool = True,
 ) -> PersonalScores:
-    """``user``'s predicted stars for every scored photo of ``album`` (see the module docstring)."""
+    """``user``'s predicted stars for every scored photo of ``album`` (see :mod:`.taste` for the choice).
+
+    Only when the trained adapters are the adopted method does this run the personal network over the
+    album (its scores are cached in the catalog per profile); otherwise it costs milliseconds.
+    """
     ratings = catalog.ratings(user)
-    if not album.scores:
+    if not album.scores or not ratings:
         return PersonalScores(None, np.zeros(0), len(ratings))
     path = profile_path(user, folder)
     profile = _checked(load_profile(path, spec), user, path) if use_adapters and path.exists() else None
-    if profile is not None and profile.personal_state is not None:
-        pspec = personal_spec(path, spec)
-
-        def make_scorer():
-            from ..models import load_generic
-            from ..scoring import Scorer
-            from .adapters import PersonalNet, load_personal_state
-
-            net = base if base is not None else load_generic()[0]
-            model = PersonalNet(net)
-            load_personal_state(model, profile.personal_state)
-            return Scorer(model, pspec, device=device)
-
-        report = score_album([s.path for s in album.scores], catalog, scorer=make_scorer, spec=pspec,
-                             progress=progress, cancel=cancel)
-        by_hash = {s.content_hash: s.mean for s in report.scores}
-        scores = np.array([by_hash.get(s.content_hash, np.nan) for s in album.scores])
-        return PersonalScores("adapters", scores, len(ratings), report.skipped)
-    if not ratings:
+    taste, inputs = user_taste(catalog, user, profile=profile, spec=spec, ratings=ratings)
+    if taste is None or inputs is None:
         return PersonalScores(None, np.zeros(0), 0)
-    from .pam import fit_pam
-
-    ids = album_photo_ids(catalog, album)
     features = np.stack([s.features for s in album.scores])
     generic = np.array([s.mean for s in album.scores], np.float64)
-    index: dict[int, int] = {}
-    for i, pid in enumerate(ids):
-        index.setdefault(pid, i)
-    inside = [pid for pid in ratings if pid in index]
-    outside = rated_photos_outside(catalog, ratings, set(ids), album.scores[0].model_id)
-    rf = [features[index[pid]] for pid in inside] + [f for _, f, _ in outside]
-    rg = [generic[index[pid]] for pid in inside] + [g for _, _, g in outside]
-    rs = [ratings[pid] for pid in inside] + [s for s, _, _ in outside]
-    if not rs:
-        return PersonalScores(None, np.zeros(0), 0)
-    pam = fit_pam(np.stack(rf), np.array(rg), np.array(rs), album_features=features, album_generic=generic)
-    return PersonalScores("pam", pam.predict(features, generic), len(rs))
+    stale = profile is not None and profile.personal_state is not None and "adapters" not in taste.agreement.candidates
+    if taste.method != "adapters":
+        scores = taste.predict(features, generic)
+        return PersonalScores(taste.method, scores, len(inputs), agreement=taste.agreement, adapters_stale=stale)
+    assert profile is not None and profile.personal_state is not None
+    pspec = personal_spec(path, spec)
+
+    def make_scorer():
+        from ..models import load_generic
+        from ..scoring import Scorer
+        from .adapters import PersonalNet, load_personal_state
+
+        net = base if base is not None else load_generic()[0]
+        model = PersonalNet(net)
+        load_personal_state(model, profile.personal_state)
+        return Scorer(model, pspec, device=device)
+
+    report = score_album([s.path for s in album.scores], catalog, scorer=make_scorer, spec=pspec,
+                         progress=progress, cancel=cancel)
+    by_hash = {s.content_hash: s.mean for s in report.scores}
+    network = np.array([by_hash.get(s.content_hash, np.nan) for s in album.scores])
+    scores = taste.predict(features, generic, adapters=network)
+    return PersonalScores("adapters", scores, len(inputs), report.skipped, agreement=taste.agreement)
 
 
 __all__ = [
+    "Agreement",
     "NotEnoughRatings",
     "PersonalScores",
     "Preparing",
     "ProfileError",
     "RatedPhotos",
+    "TasteInputs",
     "TrainOutcome",
+    "agreement_curve",
     "album_photo_ids",
     "delete_user",
     "load_user_profile",
@@ -456,5 +549,7 @@ __all__ = [
     "read_ratings_csv",
     "rename_user",
     "suggest_photos",
+    "taste_inputs",
     "train_user",
+    "user_taste",
 ]

@@ -79,6 +79,8 @@ class TrainResult:
     seconds: float
     device: str
     history: list[TrainProgress] = field(default_factory=list)
+    #: Predictions of the ``held_out`` photos after each epoch (index 0: before training), when asked for.
+    held_out: list[np.ndarray] = field(default_factory=list)
 
 
 class _EpochKeeper:
@@ -169,7 +171,7 @@ def split_validation(n: int, fraction: float, rng: np.random.Generator) -> tuple
     """(train indices, validation indices). At least 2 validation photos once there are 5
     ratings; none below that (then every epoch is kept, the last one wins)."""
     order = rng.permutation(n)
-    n_val = 0 if n < MIN_RATINGS else max(2, round(n * fraction))
+    n_val = 0 if n < MIN_RATINGS or fraction <= 0 else max(2, round(n * fraction))
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
@@ -183,18 +185,22 @@ def train_personal(
     device: str | None = None,
     progress: Callable[[TrainProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    held_out: Sequence[np.ndarray] = (),
 ) -> TrainResult:
     """Train a personal network for one user; return its personal state (nothing is saved).
 
     ``images``: decoded RGB photos, uint8 HWC, ideally at about twice the network size or
     more (``imaging.load_photo(path, min_size=2 * input_size)``). ``ratings``: 1..5 stars.
     ``generic_scores``: the base model's scores of those photos, to initialise the calibration
-    (computed here when not given).
+    (computed here when not given). ``held_out``: photos whose predictions are recorded after every epoch
+    (the cross-validation of :func:`~.heavy.cross_validate_adapters`).
     """
     if len(images) != len(ratings):
         raise ValueError("one rating per image")
-    if len(ratings) < MIN_RATINGS:
-        raise ValueError(f"training needs at least {MIN_RATINGS} ratings, got {len(ratings)}")
+    # A validation split needs MIN_RATINGS; a cross-validation run (no split) learns from a fold's few.
+    needed = MIN_RATINGS if config.val_fraction > 0 else 2
+    if len(ratings) < needed:
+        raise ValueError(f"training needs at least {needed} ratings, got {len(ratings)}")
     cancel = cancel or threading.Event()
     dev = resolve_device(device)
     rng = np.random.default_rng(config.seed)
@@ -238,8 +244,19 @@ def train_personal(
             loss = float(np.mean(((pred - r[val_idx]) / spread) ** 2))
             return loss, _spearman(pred, r[val_idx])
 
+        held = [network_input(im, size) for im in held_out]
+        held_predictions: list[np.ndarray] = []
+
+        def predict_held() -> None:
+            if held:
+                model.eval()
+                with torch.inference_mode():
+                    held_predictions.append(torch.cat([model.predict(as_batch(held[i:i + 32], dev))[1].cpu()
+                                                       for i in range(0, len(held), 32)]).numpy().astype(np.float64))
+
         # Epoch 0, the calibrated generic model, is a candidate too: training must beat it.
         keeper = _EpochKeeper(model, config, validate, progress, start)
+        predict_held()
         target = torch.from_numpy(r).to(dev)
         for epoch in range(1, config.epochs + 1):
             model.train()
@@ -256,9 +273,12 @@ def train_personal(
                 loss.backward()
                 optimiser.step()
                 losses.append(loss.item() * len(idx))
+            predict_held()
             if keeper.end_epoch(epoch, sum(losses) / len(train_idx)):
                 break
-    return keeper.result(len(train_idx), len(val_idx), str(dev))
+    result = keeper.result(len(train_idx), len(val_idx), str(dev))
+    result.held_out = held_predictions
+    return result
 
 
 def train_last_layers(
