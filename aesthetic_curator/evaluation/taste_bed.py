@@ -185,35 +185,34 @@ def rate_all(bed: Bed, user: SimUser, rng: np.random.Generator) -> np.ndarray:
 
 
 # -- methods -----------------------------------------------------------------------------------------------
-def _taste_predict(features: np.ndarray, generic: np.ndarray, train: np.ndarray, stars: np.ndarray,
-                   held: np.ndarray, reference, candidates: Sequence[str]) -> np.ndarray:
-    from ..personal.taste import fit_taste
-
-    model = fit_taste(features[train], generic[train], stars, reference=reference, candidates=candidates)
-    return model.predict(features[held], generic[held])
-
-
 def predict_method(method: str, bed: Bed, train: np.ndarray, stars: np.ndarray, held: np.ndarray,
-                   references: dict[str, object], *, base=None, seed: int = 0) -> np.ndarray:
-    """One method's predictions of the held-out photos from the user's ``stars`` of the ``train`` photos."""
+                   spaces: dict[str, object], *, base=None, seed: int = 0) -> np.ndarray:
+    """One method's predictions of the held-out photos from the user's ``stars`` of the ``train`` photos.
+
+    ``taste`` is the score a user sees (:func:`~aesthetic_curator.personal.taste.fit_taste`), ``+style``
+    with the first-layer statistics as a second block of the taste space; ``linear`` its linear learner
+    alone, always adopted; ``pam`` PAM offsets alone; ``@0.8`` another confidence for the choice.
+    """
+    from ..personal.taste import CONFIDENCE, fit_linear, fit_taste
+
     if method == "generic":
         return bed.generic[held]
     if method == "pam":
         from ..personal.pam import fit_pam
 
-        return fit_pam(bed.features[train], bed.generic[train], stars,
-                       reference=references["main"]).predict(bed.features[held], bed.generic[held])
-    if method in ("linear", "taste", "linear+style", "taste+style"):
-        styled = method.endswith("+style")
-        features = references["styled_features"] if styled else bed.features
-        reference = references["styled" if styled else "main"]
-        candidates = ("linear",) if method.startswith("linear") else ("linear", "pam")
-        if method.startswith("linear"):
-            from ..personal.taste import fit_linear
-
-            return fit_linear(features[train], bed.generic[train], stars, reference).predict(
-                features[held], bed.generic[held])
-        return _taste_predict(features, bed.generic, train, stars, held, reference, candidates)
+        main = spaces["main"]
+        return fit_pam(bed.features[train], bed.generic[train], stars, reference=main.main).predict(  # type: ignore[attr-defined]
+            bed.features[held], bed.generic[held])
+    name, _, level = method.partition("@")
+    if name in ("linear", "taste", "linear+style", "taste+style"):
+        styled = name.endswith("+style")
+        x = spaces["styled_descriptors"] if styled else bed.features
+        space = spaces["styled" if styled else "main"]
+        if name.startswith("linear"):
+            return fit_linear(x[train], bed.generic[train], stars, space).predict(x[held], bed.generic[held])
+        model = fit_taste(x[train], bed.generic[train], stars, space=space,
+                          confidence=float(level) if level else CONFIDENCE)
+        return model.predict(x[held], bed.generic[held])
     if method == "adapters":
         from .methods import Pool, predict
 
@@ -288,19 +287,15 @@ def run_bed(bed: Bed, *, users: Sequence[SimUser] = USERS, seeds: Sequence[int] 
             selections: Sequence[str] = ("random", "active-pam", "coverage"), base=None,
             held_share: float = 1 / 3, say: Callable[[str], None] = log.info) -> BedReport:
     """Every user x seed x selection x k x method; see the module docstring."""
-    from ..personal.pam import fit_album_reference
+    from ..personal.taste import fit_space
 
     report = BedReport(meta={"photos": len(bed), "users": len(users), "seeds": list(seeds), "ks": list(ks),
                              "held_share": held_share, "kinds": sorted({u.kind for u in users})})
-    references: dict[str, object] = {"main": fit_album_reference(bed.features, bed.generic)}
-    if "style" in bed.extra_features and any(m.endswith("+style") for m in methods):
-        style = bed.extra_features["style"]
-        # Both parts standardised and weighted equally per dimension group before the album PCA.
-        main = (bed.features - bed.features.mean(0)) / (bed.features.std(0) + 1e-6)
-        extra = (style - style.mean(0)) / (style.std(0) + 1e-6)
-        styled = np.hstack([main, extra * np.sqrt(main.shape[1] / extra.shape[1])]).astype(np.float32)
-        references["styled_features"] = styled
-        references["styled"] = fit_album_reference(styled, bed.generic)
+    spaces: dict[str, object] = {"main": fit_space(bed.features, bed.generic)}
+    if "style" in bed.extra_features:
+        styled = np.hstack([bed.features, bed.extra_features["style"]]).astype(np.float32)
+        spaces["styled_descriptors"] = styled
+        spaces["styled"] = fit_space(styled, bed.generic, (bed.features.shape[1], bed.extra_features["style"].shape[1]))
     timing: dict[str, list[float]] = {}
     for seed in seeds:
         for u, user in enumerate(users):
@@ -317,13 +312,13 @@ def run_bed(bed: Bed, *, users: Sequence[SimUser] = USERS, seeds: Sequence[int] 
                 srng = np.random.default_rng([seed, u, 7])
                 start = time.monotonic()
                 chosen = selection_order(selection, bed, candidates, lambda i, s=stars: float(s[i]), max(points),
-                                         srng, references["main"])
+                                         srng, spaces["main"].main)  # type: ignore[attr-defined]
                 timing.setdefault(f"select {selection}", []).append(time.monotonic() - start)
                 for k in points:
                     train = np.asarray(chosen[:k])
                     for method in methods:
                         start = time.monotonic()
-                        pred = predict_method(method, bed, train, stars[train], held, references, base=base,
+                        pred = predict_method(method, bed, train, stars[train], held, spaces, base=base,
                                               seed=seed)
                         timing.setdefault(f"{method} k={k}", []).append(time.monotonic() - start)
                         report.rho.setdefault((k, selection, method), []).append(spearman(pred, truth))

@@ -29,6 +29,7 @@ Fitting all of it for 100 ratings takes tens of milliseconds, so it runs after e
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ STATE_VERSION = 1
 #: embedding scaled to unit mean square norm, 1/lambda is the prior variance of the taste term in stars^2.
 LAMBDAS = (1e6, 100.0, 30.0, 10.0, 3.0, 1.0, 0.3, 0.1)
 MIN_RATINGS = 5  # below this nothing is learnt: the generic ranking on the user's scale
-LOO_MAX = 60  # leave-one-out up to this many ratings, k-fold above
+LOO_MAX = 20  # leave-one-out up to this many ratings, k-fold above
 FOLDS = 10
 CONFIDENCE = 0.9  # a candidate replaces the generic ranking only when it is better with this confidence
 BOOTSTRAP = 400
@@ -64,24 +65,31 @@ MIN_SLOPE = 0.05  # the generic candidate keeps the generic order: its slope nev
 CANDIDATES = ("linear", "pam")
 
 
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rho with average ranks for ties; NaN when either side is constant."""
-    from scipy.stats import rankdata
+def _rank_rows(x: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties share their mean rank) along the last axis, for many rows at once."""
+    x = np.asarray(x, np.float64)
+    order = np.argsort(x, axis=-1, kind="stable")
+    xs = np.take_along_axis(x, order, -1)
+    n = x.shape[-1]
+    pos = np.broadcast_to(np.arange(1, n + 1, dtype=np.float64), x.shape)
+    # Runs of equal values get the mean of their positions: cumulative sums over each run's boundaries.
+    new_run = np.concatenate([np.ones((*x.shape[:-1], 1), bool), xs[..., 1:] != xs[..., :-1]], -1)
+    run_id = np.cumsum(new_run, -1) - 1
+    flat_id = run_id + (np.arange(int(np.prod(x.shape[:-1]))).reshape((*x.shape[:-1], 1)) * n)
+    sums = np.bincount(flat_id.ravel(), pos.ravel(), minlength=flat_id.size)
+    counts = np.bincount(flat_id.ravel(), minlength=flat_id.size)
+    mean_rank = (sums / np.maximum(counts, 1))[flat_id]
+    ranks = np.empty_like(mean_rank)
+    np.put_along_axis(ranks, order, mean_rank, -1)
+    return ranks
 
-    a, b = np.asarray(a, float), np.asarray(b, float)
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho with average ranks for ties; NaN when either side is constant or too short."""
+    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
     if a.size < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
-    ra, rb = rankdata(a), rankdata(b)
-    ra -= ra.mean()
-    rb -= rb.mean()
-    return float(ra @ rb / np.sqrt((ra @ ra) * (rb @ rb)))
-
-
-def _rank_rows(x: np.ndarray) -> np.ndarray:
-    """Average ranks along the last axis (ties shared), for many rows at once."""
-    from scipy.stats import rankdata
-
-    return rankdata(x, axis=-1)
+    return float(_spearman_rows(a[None], b[None])[0])
 
 
 def _spearman_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -105,76 +113,161 @@ def soft_stars(x: np.ndarray, lo: float = 1.0, hi: float = 5.0, knee: float = 0.
     return out
 
 
-# -- the linear learner ------------------------------------------------------------------------------------
-@dataclass
-class LinearTaste:
-    """``stars = coef[0] + coef[1] * z(g) + coef[2:] . e(x) / embed_scale``; ``e`` = album PCA embedding."""
+# -- the taste space and the linear learner -------------------------------------------------------------------
+@dataclass(frozen=True)
+class TasteSpace:
+    """Where tastes are learnt: each block of a photo's descriptor embedded on its own album PCA.
 
-    projection: np.ndarray  # (D, k) float32
-    shift: np.ndarray  # (k,)
-    embed_scale: float
+    Block 0 is the generic network's pooled features (what a photo shows and how); block 1, when present,
+    the channel statistics of its first convolution (exposure, colour, contrast, texture: what a photo
+    *looks like*, which the pooled features are built to ignore). Each block is scaled to unit mean square
+    norm, so one ridge strength per block means the same in every album. ``widths``: the columns of each
+    block in the descriptor. The generic score's album mean and sd fix ``z(g)``.
+    """
+
+    blocks: tuple[AlbumReference, ...]
+    widths: tuple[int, ...]
     generic_mean: float
     generic_sd: float
-    coef: np.ndarray  # (k + 2,)
-    lam: float
 
-    def design(self, features: np.ndarray, generic: np.ndarray) -> np.ndarray:
-        x = np.asarray(features, np.float32)
-        e = (x @ self.projection + self.shift).astype(np.float64) / self.embed_scale
-        z = (np.asarray(generic, np.float64) - self.generic_mean) / self.generic_sd
-        return np.column_stack([np.ones(len(z)), z, e])
+    @property
+    def main(self) -> AlbumReference:
+        return self.blocks[0]
 
-    def predict(self, features: np.ndarray, generic: np.ndarray) -> np.ndarray:
-        return self.design(features, generic) @ self.coef
+    def embed(self, descriptors: np.ndarray) -> list[np.ndarray]:
+        x = np.asarray(descriptors, np.float32)
+        out, start = [], 0
+        for ref, width in zip(self.blocks, self.widths, strict=True):
+            out.append(ref.embed(x[:, start:start + width]).astype(np.float64) / _embed_scale(ref))
+            start += width
+        return out
+
+    def z(self, generic: np.ndarray) -> np.ndarray:
+        return (np.asarray(generic, np.float64) - self.generic_mean) / self.generic_sd
+
+    def design(self, descriptors: np.ndarray, generic: np.ndarray) -> np.ndarray:
+        z = self.z(generic)
+        return np.column_stack([np.ones(z.size), z, *self.embed(descriptors)])
 
     def to_state(self) -> dict:
-        return {"projection": torch.from_numpy(np.array(self.projection, np.float32)),
-                "shift": torch.from_numpy(np.array(self.shift, np.float32)),
-                "coef": torch.from_numpy(np.array(self.coef, np.float64)),
-                "embed_scale": float(self.embed_scale), "generic_mean": float(self.generic_mean),
-                "generic_sd": float(self.generic_sd), "lam": float(self.lam)}
+        return {"blocks": [{"projection": torch.from_numpy(np.array(r.projection, np.float32)),
+                            "shift": torch.from_numpy(np.array(r.shift, np.float32)),
+                            "bandwidth": float(r.bandwidth)} for r in self.blocks],
+                "widths": [int(w) for w in self.widths],
+                "generic_mean": float(self.generic_mean), "generic_sd": float(self.generic_sd)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> TasteSpace:
+        blocks = []
+        for b in state["blocks"]:
+            proj, shift = (np.asarray(b[k].numpy() if isinstance(b[k], torch.Tensor) else b[k], np.float32)
+                           for k in ("projection", "shift"))
+            if proj.ndim != 2 or shift.shape != (proj.shape[1],) or not float(b["bandwidth"]) > 0:
+                raise ValueError("taste space state has inconsistent shapes")
+            dim = proj.shape[0]
+            blocks.append(AlbumReference(np.zeros(dim, np.float32), np.ones(dim, np.float32), proj, shift,
+                                         float(b["bandwidth"])))
+        widths = tuple(int(w) for w in state["widths"])
+        if len(widths) != len(blocks) or any(w != r.projection.shape[0] for w, r in zip(widths, blocks, strict=True)):
+            raise ValueError("taste space state has inconsistent widths")
+        space = cls(tuple(blocks), widths, float(state["generic_mean"]), float(state["generic_sd"]))
+        if not space.generic_sd > 0:
+            raise ValueError("taste space state has a zero generic sd")
+        return space
+
+
+#: Principal components per block of the taste space (network features, first-layer statistics).
+BLOCK_COMPONENTS = (32, 16)
+
+
+def fit_space(album_descriptors: np.ndarray, album_generic: np.ndarray, widths: Sequence[int] | None = None
+              ) -> TasteSpace:
+    """The taste space of an album (or of a whole catalog): one PCA per block, and the generic score's scale."""
+    x = np.asarray(album_descriptors, np.float32)
+    widths = tuple(widths) if widths is not None else (x.shape[1],)
+    if sum(widths) != x.shape[1]:
+        raise ValueError(f"block widths {widths} do not add up to the descriptor's {x.shape[1]} columns")
+    blocks, start = [], 0
+    for i, width in enumerate(widths):
+        blocks.append(fit_album_reference(x[:, start:start + width], album_generic,
+                                          n_components=BLOCK_COMPONENTS[min(i, len(BLOCK_COMPONENTS) - 1)],
+                                          check_finite=False))
+        start += width
+    g_mean, g_sd = generic_stats(np.asarray(album_generic, np.float64), blocks[0])
+    return TasteSpace(tuple(blocks), widths, g_mean, g_sd)
+
+
+@dataclass
+class LinearTaste:
+    """``stars = coef . [1, z(g), e_1(x), e_2(x), ...]``: calibrated generic score plus a taste direction in
+    each block of the taste space, each shrunk with its own strength (``lams``)."""
+
+    space: TasteSpace
+    coef: np.ndarray
+    lams: tuple[float, ...]
+
+    def predict(self, descriptors: np.ndarray, generic: np.ndarray) -> np.ndarray:
+        return self.space.design(descriptors, generic) @ self.coef
+
+    def to_state(self) -> dict:
+        return {"space": self.space.to_state(), "coef": torch.from_numpy(np.array(self.coef, np.float64)),
+                "lams": [float(v) for v in self.lams]}
 
     @classmethod
     def from_state(cls, state: dict) -> LinearTaste:
-        arrays = {k: np.asarray(state[k].numpy() if isinstance(state[k], torch.Tensor) else state[k])
-                  for k in ("projection", "shift", "coef")}
-        model = cls(**arrays, **{k: float(state[k]) for k in ("embed_scale", "generic_mean", "generic_sd", "lam")})
-        k = model.projection.shape[1] if model.projection.ndim == 2 else -1
-        if model.shift.shape != (k,) or model.coef.shape != (k + 2,) or not model.generic_sd > 0:
+        space = TasteSpace.from_state(state["space"])
+        coef = np.asarray(state["coef"].numpy() if isinstance(state["coef"], torch.Tensor) else state["coef"])
+        if coef.shape != (2 + sum(r.projection.shape[1] for r in space.blocks),):
             raise ValueError("linear taste state has inconsistent shapes")
-        return model
+        return cls(space, coef.astype(np.float64), tuple(float(v) for v in state["lams"]))
 
 
-def _prior(k: int, lam: float) -> tuple[np.ndarray, np.ndarray]:
-    """Prior precision (diagonal) and mean of [intercept, slope, w]: the intercept is free, the slope
-    shrunk toward the crowd-agreeing prior as in PAM's calibration, the taste direction toward zero."""
-    precision = np.concatenate([[1e-8, PRIOR_WEIGHT], np.full(k, lam)])
-    mean = np.zeros(k + 2)
+def _prior(sizes: Sequence[int], lams: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Prior precision (diagonal) and mean of [intercept, slope, w_1, w_2, ...]: the intercept is free, the
+    slope shrunk toward the crowd-agreeing prior as in PAM's calibration, each taste block toward zero."""
+    # The intercept's prior is flat in effect (sd 100 stars), yet keeps the dual form well conditioned.
+    precision = np.concatenate([[1e-4, PRIOR_WEIGHT], *[np.full(k, lam) for k, lam in zip(sizes, lams, strict=True)]])
+    mean = np.zeros(precision.size)
     mean[1] = PRIOR_SLOPE
     return precision, mean
 
 
-def _ridge(phi: np.ndarray, t: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior mean coefficients and exact leave-one-out residuals of the ridge fit."""
-    precision, mean = _prior(phi.shape[1] - 2, lam)
-    a = phi.T @ phi + np.diag(precision)
-    a_inv = np.linalg.inv(a)
-    coef = a_inv @ (phi.T @ t + precision * mean)
-    hat = np.einsum("ij,jk,ik->i", phi, a_inv, phi)
-    loo = (t - phi @ coef) / np.maximum(1.0 - hat, 1e-9)
-    return coef, loo
+def _lambda_grid(n_blocks: int) -> list[tuple[float, ...]]:
+    """Strength combinations, smoothest first (so ties keep the smoother fit)."""
+    grid = list(itertools.product(LAMBDAS, repeat=n_blocks))
+    return sorted(grid, key=lambda lams: -sum(np.log(lams)))
 
 
-def _fit_linear_design(phi: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float]:
-    """Coefficients with the taste strength chosen by exact leave-one-out squared error."""
-    best: tuple[float, np.ndarray, float] | None = None
-    for lam in LAMBDAS:
-        coef, loo = _ridge(phi, t, lam)
-        err = float(np.mean(loo**2))
-        if best is None or err < best[0] * 0.99:  # a rougher fit must earn its place
-            best = (err, coef, lam)
-    assert best is not None
-    return best[1], best[2]
+def _fit_linear_design(phi: np.ndarray, t: np.ndarray, sizes: Sequence[int]) -> tuple[np.ndarray, tuple[float, ...]]:
+    """Coefficients with each block's strength chosen by exact leave-one-out squared error.
+
+    Every combination of strengths at once: one batched inverse of the (p x p) posterior precisions, so a
+    fit costs milliseconds whatever the number of ratings.
+    """
+    grid = _lambda_grid(len(sizes))
+    priors = [_prior(sizes, lams) for lams in grid]
+    precision = np.stack([pr for pr, _ in priors])  # (C, p)
+    mean = np.stack([m for _, m in priors])
+    n, p = phi.shape
+    if n < p:  # the dual (Gaussian-process) form: (n x n) systems, the same posterior and residuals
+        k = np.einsum("ip,cp,jp->cij", phi, 1.0 / precision, phi) + np.eye(n)[None]
+        k_inv = np.linalg.inv(k)
+        resid = t[None] - mean @ phi.T  # (C, n)
+        alpha = np.einsum("cij,cj->ci", k_inv, resid)
+        coef = mean + (alpha @ phi) / precision
+        loo = alpha / np.diagonal(k_inv, axis1=1, axis2=2)
+    else:
+        a = phi.T @ phi
+        a_inv = np.linalg.inv(a[None] + precision[:, :, None] * np.eye(p)[None])  # (C, p, p)
+        coef = np.einsum("cij,cj->ci", a_inv, (phi.T @ t)[None] + precision * mean)
+        hat = ((phi[None] @ a_inv) * phi[None]).sum(-1)  # diag(phi A^-1 phi^T) per combination, (C, n)
+        loo = (t[None] - coef @ phi.T) / np.maximum(1.0 - hat, 1e-9)
+    errors = np.mean(loo**2, axis=1)
+    best = 0
+    for c in range(1, len(grid)):
+        if errors[c] < errors[best] * 0.99:  # a rougher fit must earn its place
+            best = c
+    return coef[best], grid[best]
 
 
 def _embed_scale(reference: AlbumReference) -> float:
@@ -182,24 +275,25 @@ def _embed_scale(reference: AlbumReference) -> float:
     return max(reference.bandwidth / np.sqrt(2.0), 1e-6)
 
 
-def fit_linear(features: np.ndarray, generic: np.ndarray, ratings: np.ndarray, reference: AlbumReference
-               ) -> LinearTaste:
-    g = np.asarray(generic, np.float64)
-    g_mean, g_sd = generic_stats(g, reference)
-    model = LinearTaste(reference.projection, reference.shift, _embed_scale(reference), g_mean, g_sd,
-                        np.zeros(reference.projection.shape[1] + 2), 0.0)
-    phi = model.design(features, g)
-    model.coef, model.lam = _fit_linear_design(phi, np.asarray(ratings, np.float64))
-    return model
+def _sizes(space: TasteSpace) -> list[int]:
+    return [r.projection.shape[1] for r in space.blocks]
+
+
+def fit_linear(descriptors: np.ndarray, generic: np.ndarray, ratings: np.ndarray, space: TasteSpace) -> LinearTaste:
+    phi = space.design(descriptors, generic)
+    coef, lams = _fit_linear_design(phi, np.asarray(ratings, np.float64), _sizes(space))
+    return LinearTaste(space, coef, lams)
 
 
 # -- cross-validation and the choice --------------------------------------------------------------------------
 def folds(n: int, seed: int = 0) -> list[np.ndarray]:
-    """Held-out index sets: one per rating up to ``LOO_MAX`` ratings, else ``FOLDS`` random folds."""
+    """Held-out index sets: one per rating up to ``LOO_MAX`` ratings, else ``FOLDS`` random folds (half as
+    many above 200 ratings)."""
     if n <= LOO_MAX:
         return [np.array([i]) for i in range(n)]
+    k = FOLDS if n <= 200 else FOLDS // 2  # many ratings: each fold already trains on hundreds
     order = np.random.default_rng(seed).permutation(n)
-    return [np.sort(order[f::FOLDS]) for f in range(FOLDS)]
+    return [np.sort(order[f::k]) for f in range(k)]
 
 
 def out_of_fold(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int, seed: int = 0) -> np.ndarray:
@@ -212,15 +306,13 @@ def out_of_fold(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], n: 
     return pred
 
 
-def _linear_oof(features: np.ndarray, generic: np.ndarray, t: np.ndarray, reference: AlbumReference,
+def _linear_oof(descriptors: np.ndarray, generic: np.ndarray, t: np.ndarray, space: TasteSpace,
                 seed: int) -> np.ndarray:
-    g_mean, g_sd = generic_stats(generic, reference)
-    shape = LinearTaste(reference.projection, reference.shift, _embed_scale(reference), g_mean, g_sd,
-                        np.zeros(reference.projection.shape[1] + 2), 0.0)
-    phi = shape.design(features, generic)
+    phi = space.design(descriptors, generic)
+    sizes = _sizes(space)
 
     def fit_predict(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        coef, _ = _fit_linear_design(phi[train], t[train])
+        coef, _ = _fit_linear_design(phi[train], t[train], sizes)
         return phi[test] @ coef
 
     return out_of_fold(fit_predict, t.size, seed)
@@ -289,6 +381,7 @@ class TasteModel:
     calibration: tuple[float, float, float, float]  # intercept, slope (>= MIN_SLOPE), generic mean, generic sd
     linear: LinearTaste | None = None
     pam: PAMModel | None = None
+    main_width: int = 0  # columns of the network features in a descriptor (PAM reads only those)
 
     def generic_stars(self, generic: np.ndarray) -> np.ndarray:
         a, b, mean, sd = self.calibration
@@ -300,7 +393,7 @@ class TasteModel:
         if self.method == "linear" and self.linear is not None:
             raw = self.linear.predict(features, generic)
         elif self.method == "pam" and self.pam is not None:
-            raw = self.pam.predict(features, generic)
+            raw = self.pam.predict(np.asarray(features)[:, :self.main_width or None], generic)
         elif self.method == "adapters":
             if adapters is None:
                 raise ValueError("this taste uses the trained adapters: pass their predictions")
@@ -313,7 +406,7 @@ class TasteModel:
         return {"format": STATE_FORMAT, "version": STATE_VERSION, "method": self.method,
                 "agreement": self.agreement.to_state(), "calibration": [float(v) for v in self.calibration],
                 "linear": self.linear.to_state() if self.linear is not None else None,
-                "pam": self.pam.to_state() if self.pam is not None else None}
+                "pam": self.pam.to_state() if self.pam is not None else None, "main_width": int(self.main_width)}
 
     @classmethod
     def from_state(cls, state: dict) -> TasteModel:
@@ -325,7 +418,8 @@ class TasteModel:
             cal = tuple(float(v) for v in state["calibration"])
             model = cls(str(state["method"]), Agreement.from_state(state["agreement"]), cal,  # type: ignore[arg-type]
                         LinearTaste.from_state(state["linear"]) if state.get("linear") else None,
-                        PAMModel.from_state(state["pam"]) if state.get("pam") else None)
+                        PAMModel.from_state(state["pam"]) if state.get("pam") else None,
+                        int(state.get("main_width", 0)))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"taste state is malformed ({exc!r})") from None
         if len(model.calibration) != 4 or model.method not in ("generic", "adapters", *CANDIDATES):
@@ -333,68 +427,70 @@ class TasteModel:
         return model
 
 
-def _generic_calibration(generic: np.ndarray, t: np.ndarray, reference: AlbumReference
-                         ) -> tuple[float, float, float, float]:
-    g_mean, g_sd = generic_stats(generic, reference)
-    z = (generic - g_mean) / g_sd
+def _generic_calibration(generic: np.ndarray, t: np.ndarray, space: TasteSpace) -> tuple[float, float, float, float]:
+    z = space.z(generic)
     zc = z - z.mean()
     slope = (float(zc @ (t - t.mean())) + PRIOR_WEIGHT * PRIOR_SLOPE) / (float(zc @ zc) + PRIOR_WEIGHT)
     slope = max(slope, MIN_SLOPE)
-    return float(t.mean() - slope * z.mean()), slope, g_mean, g_sd
+    return float(t.mean() - slope * z.mean()), slope, space.generic_mean, space.generic_sd
 
 
-def fit_taste(features: np.ndarray, generic: np.ndarray, ratings: np.ndarray, *,
-              reference: AlbumReference | None = None, album_features: np.ndarray | None = None,
-              album_generic: np.ndarray | None = None, extra: dict[str, np.ndarray] | None = None,
-              candidates: Sequence[str] = CANDIDATES, seed: int = 0) -> TasteModel:
+def fit_taste(descriptors: np.ndarray, generic: np.ndarray, ratings: np.ndarray, *,
+              space: TasteSpace | None = None, album_descriptors: np.ndarray | None = None,
+              album_generic: np.ndarray | None = None, widths: Sequence[int] | None = None,
+              extra: dict[str, np.ndarray] | None = None, candidates: Sequence[str] = CANDIDATES,
+              confidence: float = CONFIDENCE, seed: int = 0) -> TasteModel:
     """Choose and fit one user's personal score from all their ratings (see the module docstring).
 
-    ``features`` (n, D), ``generic`` (n,) 1..10, ``ratings`` (n,) stars of the rated photos. The album
-    (``reference``, or ``album_features``/``album_generic`` to fit one) fixes the embedding and the generic
-    score's album statistics. ``extra``: out-of-fold predictions of heavier learners by name (the trained
-    adapters), judged like the others and adopted by name.
+    ``descriptors`` (n, D): each rated photo's pooled network features, then (optionally) its first-layer
+    statistics; ``generic`` (n,) 1..10 scores, ``ratings`` (n,) stars. ``space`` (or ``album_descriptors``,
+    ``album_generic`` and ``widths`` to fit one with :func:`fit_space`) fixes the embedding and the generic
+    score's scale. ``extra``: out-of-fold predictions of heavier learners by name (the trained adapters),
+    judged like the others and adopted by name.
     """
     t = np.asarray(ratings, np.float64).reshape(-1)
     g = np.asarray(generic, np.float64).reshape(-1)
-    x = np.asarray(features, np.float32)
+    x = np.asarray(descriptors, np.float32)
     if t.size == 0:
         raise ValueError("a personal score needs at least one rating")
-    if x.shape[0] != t.size or g.size != t.size:
-        raise ValueError("one row of features and one generic score per rating")
-    if reference is None:
-        reference = fit_album_reference(album_features if album_features is not None else x, album_generic)
-    calibration = _generic_calibration(g, t, reference)
+    if x.ndim != 2 or x.shape[0] != t.size or g.size != t.size:
+        raise ValueError("one row of descriptors and one generic score per rating")
+    if space is None:
+        space = fit_space(album_descriptors if album_descriptors is not None else x,
+                          album_generic if album_generic is not None else g, widths)
+    main = space.widths[0]
+    calibration = _generic_calibration(g, t, space)
     generic_rho = spearman(g, t)
     if t.size < MIN_RATINGS or np.ptp(t) == 0:
-        return TasteModel("generic", Agreement(t.size, generic_rho, generic_rho, "generic"), calibration)
+        return TasteModel("generic", Agreement(t.size, generic_rho, generic_rho, "generic"), calibration,
+                          main_width=main)
 
     with single_threaded_blas():
         oof: dict[str, np.ndarray] = {}
         if "linear" in candidates:
-            oof["linear"] = _linear_oof(x, g, t, reference, seed)
+            oof["linear"] = _linear_oof(x, g, t, space, seed)
         if "pam" in candidates:
-            oof["pam"] = _pam_oof(x, g, t, reference, seed)
+            oof["pam"] = _pam_oof(x[:, :main], g, t, space.main, seed)
     for name, pred in (extra or {}).items():
         if np.shape(pred) == t.shape and np.isfinite(pred).all():
             oof[name] = np.asarray(pred, np.float64)
     rho = {name: spearman(pred, t) for name, pred in oof.items()}
     ranked = sorted((name for name in rho if np.isfinite(rho[name])), key=lambda n: -rho[n])
-    method, confidence = "generic", float("nan")
+    method, sure = "generic", float("nan")
     if ranked:
         best = ranked[0]
-        confidence = better_than_generic(oof[best], g, t, seed=seed)
-        if confidence >= CONFIDENCE and (not np.isfinite(generic_rho) or rho[best] > generic_rho):
+        sure = better_than_generic(oof[best], g, t, seed=seed)
+        if sure >= confidence and (not np.isfinite(generic_rho) or rho[best] > generic_rho):
             method = best
     agreement = Agreement(t.size, rho[method] if method != "generic" else generic_rho, generic_rho, method,
-                          rho, confidence)
-    model = TasteModel(method, agreement, calibration)
+                          rho, sure)
+    model = TasteModel(method, agreement, calibration, main_width=main)
     with single_threaded_blas():
         if method == "linear":
-            model.linear = fit_linear(x, g, t, reference)
+            model.linear = fit_linear(x, g, t, space)
         elif method == "pam":
-            model.pam = fit_pam(x, g, t, reference=reference)
-    log.debug("taste: n=%d method=%s rho=%s generic=%.3f confidence=%.2f", t.size, method, rho, generic_rho,
-              confidence)
+            model.pam = fit_pam(x[:, :main], g, t, reference=space.main)
+    log.debug("taste: n=%d method=%s rho=%s generic=%.3f confidence=%.2f", t.size, method, rho, generic_rho, sure)
     return model
 
 
