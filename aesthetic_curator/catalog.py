@@ -93,6 +93,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE photos ADD COLUMN phash INTEGER;
     """,
+    # 5: first-layer statistics beside the pooled features (float16), for learning a person's taste in
+    # exposure, colour and contrast. NULL for scores of earlier releases: the scan fills them in.
+    """
+    ALTER TABLE scores ADD COLUMN look BLOB;
+    """,
 )
 PICK, REJECT = 1, -1
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -125,6 +130,7 @@ class StoredScore:
     std: float
     distribution: np.ndarray
     features: np.ndarray
+    look: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ class NewScore:
     distribution: np.ndarray
     features: np.ndarray
     phash: int | None = None
+    look: np.ndarray | None = None
 
 
 def _signed64(h: int | None) -> int | None:
@@ -218,26 +225,24 @@ class Catalog:
     def scores_for(self, photo_ids: Iterable[int], model_id: str) -> dict[int, StoredScore]:
         ids = list(set(photo_ids))
         out: dict[int, StoredScore] = {}
-        for pid, chash, mean, std, dist, feats in self._select_in(
-                "SELECT s.photo_id, p.content_hash, s.mean, s.std, s.distribution, s.features "
+        for pid, chash, mean, std, dist, feats, look in self._select_in(
+                "SELECT s.photo_id, p.content_hash, s.mean, s.std, s.distribution, s.features, s.look "
                 "FROM scores s JOIN photos p ON p.id = s.photo_id WHERE s.model_id = ? AND s.photo_id IN ({marks})",
                 ids, (model_id,)):
             out[pid] = StoredScore(pid, chash, mean, std, np.frombuffer(dist, dtype=np.float32),
-                                   np.frombuffer(feats, dtype=np.float16).astype(np.float32))
+                                   np.frombuffer(feats, dtype=np.float16).astype(np.float32),
+                                   None if look is None else np.frombuffer(look, dtype=np.float16).astype(np.float32))
         return out
 
-    def score_sample(self, model_id: str, limit: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-        """(features (m, C), means (m,)) of at most ``limit`` photos scored by ``model_id``, evenly spaced by
-        photo id: what a user's taste embedding is fitted on (see personal/taste.py)."""
+    def score_sample(self, model_id: str, limit: int = 2048) -> list[StoredScore]:
+        """At most ``limit`` scores of ``model_id``, evenly spaced by photo id: the catalog-wide sample a
+        user's taste space is fitted on (see personal/taste.py)."""
         ids = [r[0] for r in self._db.execute(
             "SELECT photo_id FROM scores WHERE model_id = ? ORDER BY photo_id", (model_id,))]
         if len(ids) > limit:
             ids = [ids[i] for i in np.linspace(0, len(ids) - 1, limit).round().astype(int)]
         stored = self.scores_for(ids, model_id)
-        rows = [stored[i] for i in ids if i in stored]
-        if not rows:
-            return np.zeros((0, 0), np.float32), np.zeros(0)
-        return np.stack([r.features for r in rows]), np.array([r.mean for r in rows], np.float64)
+        return [stored[i] for i in ids if i in stored]
 
     def _select_in(self, sql: str, values: Sequence, before: tuple = ()) -> Iterator[tuple]:
         """Rows of ``sql`` with its ``{marks}`` placeholder bound to ``values``, queried in chunks
@@ -246,12 +251,13 @@ class Catalog:
             chunk = values[start : start + 900]
             yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), (*before, *chunk)).fetchall()
 
-    def scored_hashes(self, model_id: str) -> dict[str, int]:
-        """content hash -> photo id for every photo already scored by ``model_id``."""
+    def scored_hashes(self, model_id: str, *, with_look: bool = False) -> dict[str, int]:
+        """content hash -> photo id for every photo already scored by ``model_id`` (with its first-layer
+        statistics, when ``with_look``)."""
         return dict(
             self._db.execute(
                 "SELECT p.content_hash, p.id FROM photos p JOIN scores s ON s.photo_id = p.id "
-                "WHERE s.model_id = ?",
+                "WHERE s.model_id = ?" + (" AND s.look IS NOT NULL" if with_look else ""),
                 (model_id,),
             ).fetchall()
         )
@@ -315,9 +321,10 @@ class Catalog:
                 ).fetchone()[0]
                 self._put_file(cur, s.path, photo_id, s.size, s.mtime_ns, now)
                 cur.execute(
-                    "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (photo_id, model_id, float(s.mean), float(s.std),
-                     _blob(s.distribution, "float32"), _blob(s.features, "float16"), now),
+                    "INSERT OR REPLACE INTO scores (photo_id, model_id, mean, std, distribution, features, scored, "
+                    "look) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (photo_id, model_id, float(s.mean), float(s.std), _blob(s.distribution, "float32"),
+                     _blob(s.features, "float16"), now, None if s.look is None else _blob(s.look, "float16")),
                 )
             cur.execute("COMMIT")
         except BaseException:

@@ -52,6 +52,7 @@ class PhotoScore:
     distribution: np.ndarray
     features: np.ndarray
     cached: bool
+    look: np.ndarray | None = None  # first-layer channel means and spreads (see AestheticNet.look_layer)
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,13 @@ ProgressCallback = Callable[[Progress], None]
 @dataclass(frozen=True)
 class BatchResult:
     """Network outputs for a batch, as float32 numpy: distributions (N, 10), mean and std (N,) on
-    the 1..10 scale, pooled features (N, C)."""
+    the 1..10 scale, pooled features (N, C), first-layer statistics (N, 2C') when the network has them."""
 
     probs: np.ndarray
     mean: np.ndarray
     std: np.ndarray
     features: np.ndarray
+    look: np.ndarray | None = None
 
 
 class Scorer:
@@ -112,6 +114,7 @@ class Scorer:
         self.batch_size = batch_size
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
         self._torch = torch
+        self._look_layer = model.look_layer() if hasattr(model, "look_layer") else None
 
     @classmethod
     def generic(cls, name: str = "nima-mobilenet", checkpoint: Path | None = None, **kwargs) -> Scorer:
@@ -128,10 +131,23 @@ class Scorer:
         if self.device.type == "cuda":
             x = x.pin_memory()
         x = x.to(self.device, non_blocking=True).float().div_(255.0)
-        with torch.inference_mode():
-            probs, mean, std, features = self.model.predict(x)
+        caught: list = []
+        me = threading.get_ident()  # the network may be shared: keep only this thread's activations
+
+        def catch(_module, _inputs, out) -> None:
+            if threading.get_ident() == me:
+                caught.append(torch.cat([out.mean((2, 3)), out.std((2, 3))], 1).float())
+
+        hook = self._look_layer.register_forward_hook(catch) if self._look_layer is not None else None
+        try:
+            with torch.inference_mode():
+                probs, mean, std, features = self.model.predict(x)
+        finally:
+            if hook is not None:
+                hook.remove()
+        look = caught[-1].cpu().numpy() if caught else None
         return BatchResult(probs.cpu().numpy(), mean.cpu().numpy(), std.cpu().numpy(),
-                           features.float().cpu().numpy())
+                           features.float().cpu().numpy(), look)
 
 
 @dataclass(frozen=True)
@@ -182,6 +198,7 @@ def score_album(
     cancel: threading.Event | None = None,
     decode_workers: int | None = None,
     on_scores: Callable[[list[PhotoScore]], None] | None = None,
+    require_look: bool = True,
 ) -> ScanReport:
     """Score every photo under ``roots`` (folders or files), using and filling the catalog.
 
@@ -193,6 +210,8 @@ def score_album(
     ``cancel``: when set, the scan stops after the current batch, keeping what was stored.
     ``on_scores``: called on this thread with each group of newly available scores (first the
     ones answered from the catalog, then each batch), so a viewer can show them as they arrive.
+    ``require_look``: photos scored by an earlier release, without first-layer statistics, are scored
+    again once (personal taste needs them); scans of a personal network pass False.
     """
 
     if isinstance(roots, (str, Path)):
@@ -225,7 +244,7 @@ def score_album(
     todo: list[tuple[str, int, int]] = []
     for p, size, mtime in entries:
         pid = unchanged.get(p)
-        if pid is not None and pid in stored:
+        if pid is not None and pid in stored and (stored[pid].look is not None or not require_look):
             report.scores.append(_from_stored(p, stored[pid], model_id))
         elif p in bad and bad[p][:2] == (size, mtime):
             report.skipped.append(SkippedFile(Path(p), bad[p][2]))
@@ -252,7 +271,7 @@ def score_album(
     # 2. Decode in threads, infer in batches here.
     network: Scorer | None = scorer if isinstance(scorer, Scorer) else None
     batch_size = network.batch_size if network is not None else 32
-    by_hash = catalog.scored_hashes(model_id)
+    by_hash = catalog.scored_hashes(model_id, with_look=require_look)
     workers = decode_workers or max(1, min(4, os.cpu_count() or 1))
     batch: list[_Decoded] = []
     links: list[tuple[str, int, int, int]] = []
@@ -276,12 +295,13 @@ def score_album(
                     raise ValueError(f"scorer's model {network.spec.model_id} is not the expected {model_id}")
             r = network(np.stack([d.array for d in batch]))
             new = [NewScore(d.path, d.size, d.mtime_ns, d.content_hash, d.width, d.height,
-                            float(r.mean[i]), float(r.std[i]), r.probs[i], r.features[i], d.phash)
+                            float(r.mean[i]), float(r.std[i]), r.probs[i], r.features[i], d.phash,
+                            r.look[i] if r.look is not None else None)
                    for i, d in enumerate(batch)]
             catalog.add_scores(model_id, new)
             for n in new:
                 report.scores.append(PhotoScore(Path(n.path), n.content_hash, model_id, n.mean, n.std,
-                                                n.distribution, n.features, cached=False))
+                                                n.distribution, n.features, cached=False, look=n.look))
             report.inferred += len(new)
             batch.clear()
         tell()
@@ -328,4 +348,4 @@ def score_album(
 
 def _from_stored(path: str, s, model_id: str) -> PhotoScore:
     return PhotoScore(Path(path), s.content_hash, model_id, s.mean, s.std, s.distribution, s.features,
-                      cached=True)
+                      cached=True, look=s.look)

@@ -119,7 +119,7 @@ def build_bed(folder: Path, base, *, keep_images: bool = True, say: Callable[[st
         names.append(path.name)
         attrs.append(measure(im))
     means, feats, style = [], [], []
-    early = base.features[0] if hasattr(base, "features") else None
+    early = base.look_layer()
     taps: list = []
     hook = early.register_forward_hook(lambda m, i, o: taps.append(o)) if early is not None else None
     with torch.inference_mode():
@@ -136,7 +136,7 @@ def build_bed(folder: Path, base, *, keep_images: bool = True, say: Callable[[st
     bed = Bed(names, np.concatenate(means).astype(np.float64), np.concatenate(feats),
               {k: np.array([a[k] for a in attrs]) for k in attrs[0]}, images if keep_images else [])
     if style:
-        bed.extra_features["style"] = np.concatenate(style)
+        bed.extra_features["look"] = np.concatenate(style)
     say(f"bed: {len(bed)} photos from {folder}")
     return bed
 
@@ -189,7 +189,7 @@ def predict_method(method: str, bed: Bed, train: np.ndarray, stars: np.ndarray, 
                    spaces: dict[str, object], *, base=None, seed: int = 0) -> np.ndarray:
     """One method's predictions of the held-out photos from the user's ``stars`` of the ``train`` photos.
 
-    ``taste`` is the score a user sees (:func:`~aesthetic_curator.personal.taste.fit_taste`), ``+style``
+    ``taste`` is the score a user sees (:func:`~aesthetic_curator.personal.taste.fit_taste`), ``+look``
     with the first-layer statistics as a second block of the taste space; ``linear`` its linear learner
     alone, always adopted; ``pam`` PAM offsets alone; ``@0.8`` another confidence for the choice.
     """
@@ -204,10 +204,10 @@ def predict_method(method: str, bed: Bed, train: np.ndarray, stars: np.ndarray, 
         return fit_pam(bed.features[train], bed.generic[train], stars, reference=main.main).predict(  # type: ignore[attr-defined]
             bed.features[held], bed.generic[held])
     name, _, level = method.partition("@")
-    if name in ("linear", "taste", "linear+style", "taste+style"):
-        styled = name.endswith("+style")
-        x = spaces["styled_descriptors"] if styled else bed.features
-        space = spaces["styled" if styled else "main"]
+    if name in ("linear", "taste", "linear+look", "taste+look"):
+        looks = name.endswith("+look")
+        x = spaces["look_descriptors"] if looks else bed.features
+        space = spaces["looked" if looks else "main"]
         if name.startswith("linear"):
             return fit_linear(x[train], bed.generic[train], stars, space).predict(x[held], bed.generic[held])
         model = fit_taste(x[train], bed.generic[train], stars, space=space,
@@ -292,10 +292,10 @@ def run_bed(bed: Bed, *, users: Sequence[SimUser] = USERS, seeds: Sequence[int] 
     report = BedReport(meta={"photos": len(bed), "users": len(users), "seeds": list(seeds), "ks": list(ks),
                              "held_share": held_share, "kinds": sorted({u.kind for u in users})})
     spaces: dict[str, object] = {"main": fit_space(bed.features, bed.generic)}
-    if "style" in bed.extra_features:
-        styled = np.hstack([bed.features, bed.extra_features["style"]]).astype(np.float32)
-        spaces["styled_descriptors"] = styled
-        spaces["styled"] = fit_space(styled, bed.generic, (bed.features.shape[1], bed.extra_features["style"].shape[1]))
+    if "look" in bed.extra_features:
+        looks = np.hstack([bed.features, bed.extra_features["look"]]).astype(np.float32)
+        spaces["look_descriptors"] = looks
+        spaces["looked"] = fit_space(looks, bed.generic, (bed.features.shape[1], bed.extra_features["look"].shape[1]))
     timing: dict[str, list[float]] = {}
     for seed in seeds:
         for u, user in enumerate(users):

@@ -67,6 +67,12 @@ class AestheticNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
 
+    def look_layer(self) -> nn.Module | None:
+        """The first convolution's activation, whose per-channel mean and spread describe how a photo
+        *looks* (exposure, colour, contrast, fine texture): what the pooled features are trained to
+        ignore and a person's taste often is about. The scan stores them beside the features."""
+        return None
+
     def predict(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(distribution (N, 10), score (N,), spread (N,), pooled features (N, C)) for a batch.
 

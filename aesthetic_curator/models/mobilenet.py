@@ -81,6 +81,9 @@ class MobileNetNIMA(AestheticNet):
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         return self.head(self.dropout(features))
 
+    def look_layer(self) -> nn.Module:
+        return self.features[0]
+
 
 def _mobilenet_nima(weights: WeightsSpec | None, **kwargs: Any) -> MobileNetNIMA:
     model = MobileNetNIMA(**kwargs)

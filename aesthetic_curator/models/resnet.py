@@ -72,6 +72,9 @@ class ResNetAesthetic(AestheticNet):
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         return self.head(features)
 
+    def look_layer(self) -> nn.Module:
+        return self.stem[2]  # conv1 -> bn1 -> ReLU, before the max pool
+
     def load_imagenet_backbone(self, state: dict[str, torch.Tensor]) -> None:
         """Load torchvision's ImageNet ResNet-18 state dict into the backbone (the fc is dropped)."""
         remap: dict[str, torch.Tensor] = {}

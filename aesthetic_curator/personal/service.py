@@ -31,9 +31,8 @@ from ..errors import PhotoError
 from ..imaging import is_photo_name, load_photo
 from ..models.weights import NIMA_MOBILENET_AVA, WeightsSpec, sha256_of
 from ..scoring import PhotoScore, ProgressCallback, ScanReport, SkippedFile, score_album
-from .pam import AlbumReference, fit_album_reference
 from .profile import Profile, ProfileError, load_profile, profile_path, save_profile
-from .taste import Agreement, TasteModel, fit_taste
+from .taste import Agreement, TasteModel, TasteSpace, fit_space, fit_taste
 
 logger = logging.getLogger(__name__)
 
@@ -397,34 +396,50 @@ def personal_spec(profile_file: Path, base: WeightsSpec) -> WeightsSpec:
 @dataclass
 class TasteInputs:
     """What a user's taste is learnt from: every photo they rated that has a generic score (in the order
-    they rated them), and the catalog's photos that fix the embedding and the generic score's scale.
+    they rated them), as descriptors (pooled features, then first-layer statistics when every photo
+    involved has them), and the taste space fitted on a catalog-wide sample.
 
-    The reference comes from the whole catalog, not from one album, so a user's taste and the agreement
+    The space comes from the whole catalog, not from one album, so a user's taste and the agreement
     figures are the same in every album, in ``train`` and in ``score --user``.
     """
 
-    reference: AlbumReference
+    space: TasteSpace
     photo_ids: list[int]
-    features: np.ndarray
+    descriptors: np.ndarray
     generic: np.ndarray
     stars: np.ndarray
 
     def __len__(self) -> int:
         return len(self.photo_ids)
 
+    @property
+    def uses_look(self) -> bool:
+        return len(self.space.widths) > 1
 
-def taste_inputs(catalog: Catalog, ratings: dict[int, float], spec: WeightsSpec = NIMA_MOBILENET_AVA
-                 ) -> TasteInputs | None:
-    """The rated photos of ``ratings`` that have generic scores, with the catalog's reference; None when
-    there is none."""
+
+def descriptors(scores: Sequence, with_look: bool) -> np.ndarray:
+    """(N, D) rows of pooled features, then first-layer statistics when ``with_look``, of stored or
+    scanned scores."""
+    if with_look:
+        return np.stack([np.concatenate([s.features, s.look]) for s in scores]).astype(np.float32)
+    return np.stack([s.features for s in scores]).astype(np.float32)
+
+
+def taste_inputs(catalog: Catalog, ratings: dict[int, float], spec: WeightsSpec = NIMA_MOBILENET_AVA,
+                 album: Sequence[PhotoScore] = ()) -> TasteInputs | None:
+    """The rated photos of ``ratings`` that have generic scores, and the catalog's taste space; None when
+    there is none. First-layer statistics join the descriptors when the sample, the rated photos and the
+    ``album`` to be scored all have them."""
     stored = catalog.scores_for(list(ratings), spec.model_id)
     ids = [pid for pid in ratings if pid in stored]
     if not ids:
         return None
-    sample_f, sample_g = catalog.score_sample(spec.model_id)
-    return TasteInputs(fit_album_reference(sample_f, sample_g, check_finite=False), ids,
-                       np.stack([stored[i].features for i in ids]).astype(np.float32),
-                       np.array([stored[i].mean for i in ids], np.float64),
+    sample = catalog.score_sample(spec.model_id)
+    rated = [stored[i] for i in ids]
+    with_look = all(s.look is not None for s in (*sample, *rated, *album))
+    widths = (rated[0].features.size, rated[0].look.size) if with_look else (rated[0].features.size,)
+    space = fit_space(descriptors(sample, with_look), np.array([s.mean for s in sample], np.float64), widths)
+    return TasteInputs(space, ids, descriptors(rated, with_look), np.array([s.mean for s in rated], np.float64),
                        np.array([ratings[i] for i in ids], np.float64))
 
 
@@ -439,18 +454,19 @@ def _adapter_oof(profile: Profile | None, photo_ids: Sequence[int]) -> np.ndarra
 
 
 def user_taste(catalog: Catalog, user: str, *, profile: Profile | None = None, spec: WeightsSpec = NIMA_MOBILENET_AVA,
-               ratings: dict[int, float] | None = None) -> tuple[TasteModel | None, TasteInputs | None]:
+               ratings: dict[int, float] | None = None, album: Sequence[PhotoScore] = ()
+               ) -> tuple[TasteModel | None, TasteInputs | None]:
     """Fit the personal score ``user`` sees from all their ratings (milliseconds: features only).
 
     (None, None) when they have no rated photo with a generic score. The trained adapters join the
     comparison through the out-of-fold predictions stored in ``profile``.
     """
     ratings = catalog.ratings(user) if ratings is None else ratings
-    inputs = taste_inputs(catalog, ratings, spec) if ratings else None
+    inputs = taste_inputs(catalog, ratings, spec, album) if ratings else None
     if inputs is None:
         return None, None
     oof = _adapter_oof(profile, inputs.photo_ids)
-    model = fit_taste(inputs.features, inputs.generic, inputs.stars, reference=inputs.reference,
+    model = fit_taste(inputs.descriptors, inputs.generic, inputs.stars, space=inputs.space,
                       extra={"adapters": oof} if oof is not None else None)
     return model, inputs
 
@@ -469,8 +485,8 @@ def agreement_curve(catalog: Catalog, user: str, spec: WeightsSpec = NIMA_MOBILE
     n = len(inputs)
     out = []
     for p in [p for p in CURVE_POINTS if p < n] + [n]:
-        out.append(fit_taste(inputs.features[:p], inputs.generic[:p], inputs.stars[:p],
-                             reference=inputs.reference).agreement)
+        out.append(fit_taste(inputs.descriptors[:p], inputs.generic[:p], inputs.stars[:p],
+                             space=inputs.space).agreement)
     return out
 
 
@@ -497,10 +513,10 @@ def personal_scores(
         return PersonalScores(None, np.zeros(0), len(ratings))
     path = profile_path(user, folder)
     profile = _checked(load_profile(path, spec), user, path) if use_adapters and path.exists() else None
-    taste, inputs = user_taste(catalog, user, profile=profile, spec=spec, ratings=ratings)
+    taste, inputs = user_taste(catalog, user, profile=profile, spec=spec, ratings=ratings, album=album.scores)
     if taste is None or inputs is None:
         return PersonalScores(None, np.zeros(0), 0)
-    features = np.stack([s.features for s in album.scores])
+    features = descriptors(album.scores, inputs.uses_look)
     generic = np.array([s.mean for s in album.scores], np.float64)
     stale = profile is not None and profile.personal_state is not None and "adapters" not in taste.agreement.candidates
     if taste.method != "adapters":
@@ -520,7 +536,7 @@ def personal_scores(
         return Scorer(model, pspec, device=device)
 
     report = score_album([s.path for s in album.scores], catalog, scorer=make_scorer, spec=pspec,
-                         progress=progress, cancel=cancel)
+                         progress=progress, cancel=cancel, require_look=False)
     by_hash = {s.content_hash: s.mean for s in report.scores}
     network = np.array([by_hash.get(s.content_hash, np.nan) for s in album.scores])
     scores = taste.predict(features, generic, adapters=network)
