@@ -18,12 +18,25 @@ from aesthetic_curator import album, imaging, scoring, thumbnails
 from aesthetic_curator.catalog import PICK, Catalog
 from aesthetic_curator.gui.album_model import GenericScoreRole, PathRole, StarsRole
 from aesthetic_curator.gui.main_window import MainWindow
-from aesthetic_curator.personal import service, training
+from aesthetic_curator.personal import service, taste, training
 from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.training import TrainConfig
 from aesthetic_curator.scoring import ScanReport
 
 WAIT = 60_000
+TRAIN_WAIT = 600_000  # a training on a loaded 2-core CPU: minutes, never a hang
+
+
+def shown_taste(window: MainWindow) -> str:
+    return window.taste_panel.text.text()
+
+
+def core_taste_text(window: MainWindow) -> str:
+    """What the core says of the window's user now (profile included): the app must say exactly this."""
+    with Catalog(window.catalog.path) as cat:
+        profile = service.load_user_profile(window.user, folder=window.profiles_folder)
+        model, _ = service.user_taste(cat, window.user, profile=profile)
+    return taste.describe(model.agreement)
 
 
 @pytest.fixture
@@ -115,15 +128,33 @@ def test_rate_suggestions_follow_active_pam(qtbot, make_window, small_album):
         expected = [str(s.path) for s in service.suggest_photos(cat, window.user, report, 10, seed=0)]
     assert first.args[0] == expected
     assert window.grid.currentIndex().data(PathRole) == expected[0]
+    assert window.user_label.text().startswith("Rate suggestions: 10 of 10 left")
     window.grid.setFocus()
     with qtbot.waitSignal(window.suggestionsReady, timeout=WAIT) as second:
         qtbot.keyClick(window.grid, Qt.Key.Key_5)
+    assert window.user_label.text().startswith("Rate suggestions: 9 of 10 left")  # counts down at once
     with Catalog() as cat:
         assert len(cat.ratings(window.user)) == 1
-        expected = [str(s.path) for s in service.suggest_photos(cat, window.user, report, 10, seed=1)]
-    assert second.args[0] == expected
+        expected = [str(s.path) for s in service.suggest_photos(cat, window.user, report, 9, seed=1)]
+    assert second.args[0] == expected  # the rest of the round, picked again with the new rating
     assert expected[0] != first.args[0][0]  # the rated photo is never suggested again
     assert window.grid.currentIndex().data(PathRole) == expected[0]
+    for _ in range(9):  # the round ends when its last suggested photo is rated
+        path = window.grid.currentIndex().data(PathRole)
+        with qtbot.waitSignal(window.suggestionsReady, timeout=WAIT) if window.suggestions_left() > 1 else _nothing():
+            qtbot.keyClick(window.grid, Qt.Key.Key_3)
+        assert path not in window.suggestions
+    assert window.suggestions_left() == 0 and not window.act_suggest.isChecked()
+    assert "Rate suggestions" not in window.user_label.text()
+    assert "You rated all 10 suggested photos" in window.statusBar().currentMessage()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 def rate_some(window: MainWindow, n: int) -> None:
@@ -136,15 +167,34 @@ def test_learn_my_taste_trains_with_progress_and_refreshes_scores(qtbot, make_wi
     window = make_window()
     open_and_score(qtbot, window, small_album)
     rate_some(window, 6)
-    window.train_config = TrainConfig(epochs=2, batch_size=4)
-    epochs = []
+    window.train_config = TrainConfig(epochs=1, batch_size=4)
     window.train()
-    job = window.jobs["train"]
-    job.signals.progress.connect(lambda _id, p: epochs.append(p.epoch) if hasattr(p, "epoch") else None)
-    qtbot.waitSignal(window.personalScoresReady, timeout=WAIT, check_params_cb=lambda s: s == "adapters").wait()
-    assert epochs == [1, 2]
+    dialog = window.training_dialog
+    assert dialog.isVisible() and window.train_box.isVisible()
+    seen = []  # what the dialog said and how far its bar was, report by report (on the GUI thread)
+    show = dialog.show_progress
+    dialog.show_progress = lambda t: (seen.append((t.text, t.value, t.maximum)), show(t))
+    qtbot.waitUntil(lambda: dialog.done_, timeout=TRAIN_WAIT)
+    assert "Done" in dialog.detail.text(), dialog.detail.text()
     assert profile_path(window.user, window.profiles_folder).is_file()
-    assert "Done" in window.training_dialog.detail.text()
+    assert not window.train_box.isVisible()
+    texts = [t for t, _, _ in seen]
+    assert any(t.startswith("Reading the rated photos") for t in texts)
+    for run in (1, 2, 3):  # the cross-validation runs, then the final one, as the user reads them
+        assert any(f"ratings they did not see: run {run} of 3" in t for t in texts), texts
+    epochs = [v for t, v, _ in seen if "epoch" in t or t.startswith(("Final", "Saving"))]
+    assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) >= 3, seen  # 3 checks, then the final run
+
+    # The personal scores refresh on their own; the figure the app shows is the core's, computed here.
+    qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
+    expected = core_taste_text(window)
+    assert shown_taste(window) == expected
+    assert expected in dialog.detail.text() and "Adapters:" in dialog.detail.text()
+    with Catalog(window.catalog.path) as cat:
+        album_scores = service.personal_scores(cat, window.user, window._album_report(),
+                                               folder=window.profiles_folder)
+    assert window.personal_source == album_scores.source  # whatever the cross-validation chose
+    assert taste.describe(album_scores.agreement) == shown_taste(window)
     personal = window.table.personal
     assert np.isfinite(personal).all()
 
@@ -155,7 +205,7 @@ def test_cancel_training_keeps_the_previous_profile(qtbot, make_window, small_al
     rate_some(window, 6)
     window.train_config = TrainConfig(epochs=1, batch_size=4)
     window.train()
-    qtbot.waitUntil(lambda: "train" not in window.jobs, timeout=WAIT)
+    qtbot.waitUntil(lambda: "train" not in window.jobs, timeout=TRAIN_WAIT)
     path = profile_path(window.user, window.profiles_folder)
     before = path.read_bytes()
 
@@ -166,11 +216,11 @@ def test_cancel_training_keeps_the_previous_profile(qtbot, make_window, small_al
     # from a worker thread many times over, and PySide (6.12) still delivers the already-queued
     # emissions to a waitSignal blocker after it has disconnected and been freed (a segfault).
     qtbot.waitUntil(lambda: "Reading the rated photos:" in dialog.detail.text()
-                    or "Epoch" in dialog.detail.text(), timeout=WAIT)
+                    or "did not see" in dialog.detail.text(), timeout=WAIT)
     dialog.buttons.rejected.emit()  # the dialog's Cancel
-    assert "Stopping" in dialog.detail.text()
+    assert "Stopping" in dialog.detail.text() and "Stopping" in window.train_label.text()
     qtbot.waitUntil(lambda: "Cancelled" in dialog.detail.text(), timeout=WAIT)
-    assert not window.training()
+    assert not window.training() and not window.train_box.isVisible()
     assert path.read_bytes() == before
 
 
@@ -213,6 +263,7 @@ def test_the_gui_thread_never_scores_decodes_scans_or_trains(qtbot, make_window,
     heavy = {f.__code__ for f in (scoring.score_album, scoring.Scorer.__call__, imaging.decode, imaging.load_photo,
                                   album.find_photos, thumbnails.thumbnail, training.train_personal,
                                   service.train_user, service.personal_scores, service.suggest_photos,
+                                  service.agreement_curve, service.user_taste, taste.fit_taste, taste.describe,
                                   torch.load, torch.save, torch.nn.Module.__call__)}
     seen: list[str] = []
     gui_thread = threading.get_ident()
@@ -232,8 +283,10 @@ def test_the_gui_thread_never_scores_decodes_scans_or_trains(qtbot, make_window,
         window.act_suggest.trigger()
         qtbot.waitUntil(lambda: "suggest" not in window.jobs, timeout=WAIT)
         window.train_config = TrainConfig(epochs=1, batch_size=4)
-        with qtbot.waitSignal(window.personalScoresReady, timeout=WAIT, check_params_cb=lambda s: s == "adapters"):
-            window.train()
+        window.train()
+        qtbot.waitUntil(lambda: not window.training() and "personal" not in window.jobs, timeout=TRAIN_WAIT)
+        assert "Done" in window.training_dialog.detail.text()
+        assert shown_taste(window).startswith("From your 6 ratings")
     finally:
         sys.setprofile(None)
     assert threading.get_ident() == gui_thread

@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,8 @@ from ..catalog import PICK, REJECT, Catalog
 from ..scoring import PhotoScore, Progress, ScanReport
 from .album_model import AlbumModel, TableRowRole, ThumbnailDelegate
 from .plots import ScoreHistogram
-from .training_dialog import TrainingDialog
+from .taste_panel import TastePanel, short_taste
+from .training_dialog import TrainingDialog, TrainingTracker
 from .viewer import PhotoLoader, PhotoView, ScorePanel
 from .workers import Job, clear_queued, start
 
@@ -49,7 +51,46 @@ logger = logging.getLogger(__name__)
 
 ORG, APP = "aesthetic-curator", "Aesthetic Curator"
 MAX_RECENT = 8
-TRAIN_OFFER_EVERY = 10  # new ratings after which "Learn my taste" is offered
+TRAIN_OFFER_EVERY = 10  # new ratings after which the adapters are retrained (or "Learn my taste" offered)
+SUGGEST_BATCH = 10  # photos one round of "Rate Suggestions" asks for
+
+
+@dataclass
+class TasteReport:
+    """What one personal refresh found (made by a worker): the album's personal scores (None without
+    an album), the agreement and ``describe(agreement)``, and the agreement curve."""
+
+    user: str
+    album: ScanReport
+    scores: object | None  # service.PersonalScores
+    agreement: object | None  # taste.Agreement; None: no rated photo with a generic score
+    text: str | None
+    adapters_stale: bool
+    curve: list
+
+
+def taste_report(catalog_path: Path, user: str, album: ScanReport, folder: Path | None, report, cancel
+                 ) -> TasteReport:
+    """The personal refresh (on a worker): personal scores of the album (milliseconds, or a cached scan by
+    the personal network when the adapters are the adopted method), what the core says of them, and the
+    agreement curve. Without an album, the user's taste alone (it is the same in every album)."""
+    from ..personal.service import agreement_curve, load_user_profile, personal_scores, user_taste
+    from ..personal.taste import describe
+
+    with Catalog(catalog_path) as cat:
+        if album.scores:
+            scores = personal_scores(cat, user, album, folder=folder, cancel=cancel, progress=report)
+            agreement, stale = scores.agreement, scores.adapters_stale
+        else:
+            scores = None
+            profile = load_user_profile(user, folder=folder)
+            taste, _ = user_taste(cat, user, profile=profile)
+            agreement = taste.agreement if taste is not None else None
+            stale = (agreement is not None and profile is not None and profile.personal_state is not None
+                     and "adapters" not in agreement.candidates)  # as personal_scores decides it
+        curve = agreement_curve(cat, user) if agreement is not None else []
+    return TasteReport(user, album, scores, agreement, describe(agreement) if agreement is not None else None,
+                       stale, curve)
 
 
 class MarkCommand(QUndoCommand):
@@ -96,17 +137,31 @@ class MainWindow(QMainWindow):
         self.pool.setMaxThreadCount(2)
         self.light_pool = QThreadPool(self)
         self.light_pool.setMaxThreadCount(2)
+        # Personal refreshes on a thread of their own: they follow every rating within about a second,
+        # so they never wait behind a scan or a training.
+        self.personal_pool = QThreadPool(self)
+        self.personal_pool.setMaxThreadCount(1)
         self.table = PhotoTable([])
         self.scores: dict[str, PhotoScore] = {}
         self.album: Path | None = None
         self.skipped: list[tuple[Path, str]] = []
         self.personal_source: str | None = None
+        self.agreement = None  # taste.Agreement of the score the user sees (None: not known yet)
+        self.taste_text: str | None = None  # taste.describe(agreement), made by the worker
         self.jobs: dict[str, Job] = {}
         self.undo = QUndoStack(self)
         self.user = self._initial_user()
-        self.ratings_at_training = len(self.catalog.ratings(self.user))
+        self.ratings_at_training = self._ratings_at_training(self.user)
+        self.auto_snoozed_at = -TRAIN_OFFER_EVERY  # ratings when an automatic training was cancelled
         self.suggestions: list[str] = []
+        self.suggest_target = 0  # photos this round of suggestions asks for
+        self.suggest_seen: set[str] = set()  # every photo suggested in this round
         self.train_config = None  # training.TrainConfig; None: the defaults
+        self.train_auto = False  # the running training started by itself (nobody asked to watch it)
+        self.training_for = ""
+        self.train_tracker: TrainingTracker | None = None
+        self.training_dialog: TrainingDialog | None = None
+        self._after_training: list = []  # user actions waiting for a training to stop
         self.loader = PhotoLoader(self._photo_loaded, self._photo_failed)
         self.personal_timer = QTimer(self, singleShot=True, interval=400)
         self.personal_timer.timeout.connect(self.refresh_personal)
@@ -119,6 +174,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._restore()
         self._update_user_ui()
+        self.refresh_personal()
 
     def _scrolled(self) -> None:
         """After scrolling settles: drop thumbnail requests for rows that left the screen; the
@@ -182,11 +238,15 @@ class MainWindow(QMainWindow):
 
         self.view = PhotoView()
         self.panel = ScorePanel()
+        self.taste_panel = TastePanel()
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.view)
         right.addWidget(self.panel)
+        right.addWidget(self.taste_panel)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
+        right.setStretchFactor(2, 0)
+        right.setCollapsible(2, True)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
@@ -263,6 +323,10 @@ class MainWindow(QMainWindow):
                                         tip="Walk the photos the personal model learns most from (Active-PAM)")
         self.act_train = self._action(t, "&Learn My Taste", "Ctrl+L", self.train,
                                       tip="Train your personal model from your ratings")
+        self.act_auto_train = self._action(
+            t, "Retrain &Automatically", None, self._auto_train_toggled, checkable=True,
+            tip=f"Retrain your personal model in the background after every {TRAIN_OFFER_EVERY} new ratings")
+        self.act_auto_train.setChecked(self.settings.value("auto_train", True, bool))
         t.addSeparator()
         self.user_menu = t.addMenu("&Switch User")
         self._action(t, "&New User…", "Ctrl+Shift+N", self.new_user)
@@ -286,6 +350,20 @@ class MainWindow(QMainWindow):
         self.offer_button.setToolTip("Enough new ratings to improve your personal model (Ctrl+L)")
         self.offer_button.clicked.connect(self.train)
         self.offer_button.hide()
+        # A training in progress (automatic or asked for): what it does, how far, and Cancel.
+        self.train_box = QWidget()
+        box = QHBoxLayout(self.train_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(4)
+        self.train_label = QLabel()
+        self.train_bar = QProgressBar(maximumWidth=110, maximumHeight=14, textVisible=False)
+        self.train_cancel = QToolButton(text="Cancel")
+        self.train_cancel.setToolTip("Stop training; your previous personal model is kept")
+        self.train_cancel.clicked.connect(self.cancel_training)
+        self.train_label.setToolTip("Taste ▸ Learn My Taste (Ctrl+L) shows it in detail")
+        for w in (self.train_label, self.train_bar, self.train_cancel):
+            box.addWidget(w)
+        self.train_box.hide()
         self.skipped_button = QToolButton()
         self.skipped_button.clicked.connect(self.show_skipped)
         self.skipped_button.hide()
@@ -294,7 +372,8 @@ class MainWindow(QMainWindow):
                   lambda _: None, lambda text: self.device_label.setText(f"Device: {text}"), light=True)
         for w in (self.scan_label, self.scan_bar):
             sb.addWidget(w)
-        for w in (self.offer_button, self.user_label, self.counts_label, self.skipped_button, self.device_label):
+        for w in (self.train_box, self.offer_button, self.user_label, self.counts_label, self.skipped_button,
+                  self.device_label):
             sb.addPermanentWidget(w)
 
     # -- settings -------------------------------------------------------------------------------------
@@ -341,9 +420,9 @@ class MainWindow(QMainWindow):
         for timer in (self.personal_timer, self.scroll_timer, getattr(self, "_reorder_timer", None)):
             if timer is not None:
                 timer.stop()
-        for pool in (self.model.pool, self.pool, self.light_pool):
+        for pool in (self.model.pool, self.pool, self.light_pool, self.personal_pool):
             clear_queued(pool)
-        for pool in (self.pool, self.light_pool, self.model.pool):
+        for pool in (self.pool, self.light_pool, self.personal_pool, self.model.pool):
             pool.waitForDone()
         QThreadPool.globalInstance().waitForDone()
         self.catalog.close()
@@ -450,6 +529,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self.apply_view()
         self.refresh_personal()
+        self._offer_training()  # an automatic training waits for the scan to end
         self.scanFinished.emit()
 
     def _scan_failed(self, message: str) -> None:
@@ -479,7 +559,10 @@ class MainWindow(QMainWindow):
                   lambda _: self._reorder_soon() if self.sort_key() == "date" else None, light=True)
 
     # -- jobs -----------------------------------------------------------------------------------------
-    def _run(self, name: str, fn, on_progress, on_finished, on_failed=None, *, light: bool = False) -> Job:
+    def _run(self, name: str, fn, on_progress, on_finished, on_failed=None, *, light: bool = False,
+             pool: QThreadPool | None = None, on_cancelled=None) -> Job:
+        """Run ``fn`` as the job ``name`` (stopping the previous one of that name); its reports reach the
+        callbacks only while it is the current job of that name."""
         old = self.jobs.get(name)
         if old is not None:
             old.stop()
@@ -503,8 +586,14 @@ class MainWindow(QMainWindow):
 
         job.signals.finished.connect(finished)
         job.signals.failed.connect(failed)
-        job.signals.cancelled.connect(lambda i: self.jobs.pop(name, None) if current(i) else None)
-        return start(job, self.light_pool if light else self.pool)
+        def cancelled(i: int) -> None:
+            if current(i):
+                self.jobs.pop(name, None)
+                if on_cancelled is not None:
+                    on_cancelled()
+
+        job.signals.cancelled.connect(cancelled)
+        return start(job, pool or (self.light_pool if light else self.pool))
 
     def _job_failed(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -675,8 +764,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         if kind == "stars":
             self._offer_training()
-            if self.personal_source != "adapters":
-                self.personal_timer.start()
+            self.personal_timer.start()  # the personal score and "Your taste" follow within a second
         if self.filter() != Filter():
             self._reorder_soon()
 
@@ -685,62 +773,84 @@ class MainWindow(QMainWindow):
         return ScanReport(scores=list(self.scores.values()))
 
     def refresh_personal(self) -> None:
-        """Recompute the current user's scores in the background (PAM: ms; adapters: a scan)."""
-        if not self.scores:
-            return
+        """Recompute the current user's scores and what is said of them, in the background (features
+        only: milliseconds; a cached scan when the trained adapters are the adopted method)."""
         user, catalog_path, folder, album = self.user, self.catalog.path, self.profiles_folder, self._album_report()
 
         def work(report, cancel):
-            from ..personal.service import personal_scores
-
-            with Catalog(catalog_path) as cat:
-                result = personal_scores(cat, user, album, folder=folder, cancel=cancel,
-                                         progress=lambda p: report(p))
-            return user, album, result
+            return taste_report(catalog_path, user, album, folder, report, cancel)
 
         def progress(p: Progress) -> None:
             self.scan_label.setText(f"Your scores: {p.done} of {p.total}")
 
         self._run("personal", work, progress, self._personal_ready,
-                  lambda message: self._job_failed(f"Personal scores unavailable: {message}"),
-                  light=self.personal_source != "adapters" and not self._has_profile())
+                  lambda message: self._job_failed(f"Personal scores unavailable: {message}"), pool=self.personal_pool)
 
-    def _has_profile(self) -> bool:
-        from ..personal.profile_files import profile_path
-
-        return profile_path(self.user, self.profiles_folder).exists()
-
-    def _personal_ready(self, result) -> None:
-        user, album, scores = result
-        if user != self.user:
+    def _personal_ready(self, report: TasteReport) -> None:
+        if report.user != self.user:
             return
-        # Re-sort by personal score only when its source changes (first scores, a trained model):
-        # not after every rating, which would move the photos under the user's eyes.
-        resort = self.sort_key() == "personal" and scores.source != self.personal_source
-        self.personal_source = scores.source
-        if scores.source is None:
-            self.table.set_personal({})
+        scores = report.scores
+        if scores is not None:
+            # Re-sort by personal score only when its source changes (first scores, a trained model):
+            # not after every rating, which would move the photos under the user's eyes.
+            resort = self.sort_key() == "personal" and scores.source != self.personal_source
+            self.personal_source = scores.source
+            if scores.source is None:
+                self.table.set_personal({})
+            else:
+                pairs = zip(report.album.scores, scores.scores, strict=True)
+                self.table.set_personal({s.content_hash: float(v) for s, v in pairs})
+            self.model.all_changed()
+            if resort:
+                self.apply_view()
+            self._refresh_current_panel()
+        self.agreement, self.taste_text = report.agreement, report.text
+        if report.text is None:
+            self.taste_panel.show_message(
+                "No ratings yet. Rate photos (keys 1-5): from the fifth rating on, your own score is learnt "
+                "and checked on photos it did not see." if not self.catalog.ratings(self.user) else
+                "Your rated photos are not scored yet: open the album they are in.")
         else:
-            pairs = zip(album.scores, scores.scores, strict=True)
-            self.table.set_personal({s.content_hash: float(v) for s, v in pairs})
-        self.model.all_changed()
-        if resort:
-            self.apply_view()
-        self._refresh_current_panel()
+            note = ""
+            if report.adapters_stale:
+                when = (f"automatically after {TRAIN_OFFER_EVERY} new ratings" if self.act_auto_train.isChecked()
+                        else "Taste ▸ Learn My Taste")
+                note = (f"You rated photos since your adapters were trained: retraining ({when}) will judge "
+                        "them on your new ratings.")
+            self.taste_panel.show_taste(self.user, report.text, report.curve, note)
         self._update_user_ui()
-        self.personalScoresReady.emit(scores.source or "")
+        self.personalScoresReady.emit((scores.source if scores is not None else None) or "")
 
+    # Rate Suggestions: a round of SUGGEST_BATCH photos that counts down as the user rates them; after
+    # each rating Active-PAM picks the rest again (it has learnt from the new rating).
     def _toggle_suggestions(self) -> None:
         if self.act_suggest.isChecked():
+            self.suggest_target, self.suggest_seen = SUGGEST_BATCH, set()
             self.request_suggestions()
         else:
             self.suggestions = []
             self._update_user_ui()
 
-    def request_suggestions(self, n: int = 10) -> None:
+    def suggestions_left(self) -> int:
+        """Photos of this round still to rate: the round's size less the suggested photos rated since."""
+        rated = 0
+        for path in self.suggest_seen:
+            row = self.table.row_of(path)
+            rated += row is not None and self.table.stars[row] > 0
+        return max(self.suggest_target - rated, 0)
+
+    def request_suggestions(self) -> None:
         if not self.scores:
             self.statusBar().showMessage("Suggestions need scored photos: open an album first", 4000)
             self.act_suggest.setChecked(False)
+            return
+        n = self.suggestions_left()
+        if n == 0:
+            self.act_suggest.setChecked(False)
+            self.suggestions = []
+            self._update_user_ui()
+            self.statusBar().showMessage(f"You rated all {self.suggest_target} suggested photos. Rate Suggestions "
+                                         "(Ctrl+R) picks more.", 10000)
             return
         user, catalog_path, album = self.user, self.catalog.path, self._album_report()
 
@@ -757,6 +867,7 @@ class MainWindow(QMainWindow):
         if not self.act_suggest.isChecked() or user != self.user:
             return
         self.suggestions = paths
+        self.suggest_seen.update(paths)
         if paths:
             row = self.table.row_of(paths[0])
             if row is not None:
@@ -767,20 +878,46 @@ class MainWindow(QMainWindow):
         self._update_user_ui()
         self.suggestionsReady.emit(paths)
 
+    # Training: one at a time, asked for (Ctrl+L, with the dialog) or automatic (every TRAIN_OFFER_EVERY
+    # new ratings, in the status bar only); Cancel in either place stops it, the old profile is kept.
+    def _ratings_at_training(self, user: str) -> int:
+        """Ratings counted as already trained on: all of them when the user has a profile (its count needs
+        torch to read), none when they never trained."""
+        from ..personal.profile_files import profile_path
+
+        if not profile_path(user, self.profiles_folder).exists():
+            return 0
+        return len(self.catalog.ratings(user))
+
+    def _auto_train_toggled(self) -> None:
+        self.settings.setValue("auto_train", self.act_auto_train.isChecked())
+        self._offer_training()
+
     def _offer_training(self) -> None:
+        """Retrain in the background, or offer "Learn my taste", once enough new ratings came."""
+        from ..personal.limits import MIN_RATINGS
+
         n = len(self.catalog.ratings(self.user))
-        self.offer_button.setVisible(n >= 5 and n - self.ratings_at_training >= TRAIN_OFFER_EVERY)
+        due = n >= MIN_RATINGS and n - self.ratings_at_training >= TRAIN_OFFER_EVERY
+        if self.training():
+            self.offer_button.hide()
+        elif due and self.act_auto_train.isChecked() and n - self.auto_snoozed_at >= TRAIN_OFFER_EVERY:
+            self.offer_button.hide()
+            if "scan" not in self.jobs:  # else when the scan ends: both would share two cores
+                self._start_training(auto=True)
+        else:
+            self.offer_button.setVisible(due)
         self._update_user_ui()
 
     def training(self) -> bool:
         return "train" in self.jobs
 
     def train(self) -> None:
+        """Taste ▸ Learn My Taste: train now, with the dialog (or show the one already training)."""
         from ..personal.limits import MIN_RATINGS
 
         if self.training():
-            self.training_dialog.show()
-            self.training_dialog.raise_()
+            self._show_training_dialog()
             return
         n = len(self.catalog.ratings(self.user))
         if n < MIN_RATINGS:
@@ -788,50 +925,147 @@ class MainWindow(QMainWindow):
                                     f"Rate at least {MIN_RATINGS} photos first (you have rated {n}).\n"
                                     "Taste ▸ Rate Suggestions (Ctrl+R) shows the most useful ones.")
             return
-        dialog = TrainingDialog(self, self.user, n)
+        self._start_training(auto=False)
+
+    def _start_training(self, *, auto: bool) -> None:
+        assert not self.training()
+        n = len(self.catalog.ratings(self.user))
         user, catalog_path, folder, config = self.user, self.catalog.path, self.profiles_folder, self.train_config
 
         def work(report, cancel):
             from ..personal.service import train_user
+            from ..personal.taste import describe
 
             with Catalog(catalog_path) as cat:
-                return train_user(cat, user, config=config, progress=report, cancel=cancel, folder=folder)
+                outcome = train_user(cat, user, config=config, progress=report, cancel=cancel, folder=folder)
+            return outcome, describe(outcome.agreement) if outcome.agreement is not None else ""
 
-        def finished(outcome) -> None:
-            dialog.finish(outcome)
-            self.ratings_at_training = outcome.n_ratings
-            self.offer_button.hide()
-            self.refresh_personal()
+        self.train_auto, self.training_for = auto, user
+        self.train_tracker = TrainingTracker(n)
+        self.training_dialog = None
+        self._run("train", work, self._train_progress, self._train_finished, self._train_failed,
+                  on_cancelled=self._train_cancelled)
+        self.offer_button.hide()
+        self.train_label.setText("Learning your taste automatically…" if auto else "Learning your taste…")
+        self.train_bar.setRange(0, 0)
+        self.train_cancel.setEnabled(True)
+        self.train_box.show()
+        if not auto:
+            self._show_training_dialog()
 
-        def failed(message: str) -> None:
-            dialog.fail(message)
-
-        job = self._run("train", work, dialog.update_progress, finished, failed)
-        job.signals.cancelled.connect(lambda _: dialog.cancelled())
-        dialog.cancel_requested.connect(job.stop)
-        self.training_dialog = dialog
+    def _show_training_dialog(self) -> None:
+        """The dialog of the running training (made now when it started by itself)."""
+        if not self.training() or self.train_tracker is None:
+            return
+        dialog = self.training_dialog
+        if dialog is None:
+            dialog = TrainingDialog(self, self.training_for, self.train_tracker.n_ratings)
+            dialog.cancel_requested.connect(self.cancel_training)
+            dialog.show_progress(self.train_tracker)
+            if self.jobs["train"].cancel.is_set():
+                dialog.mark_stopping()
+            self.training_dialog = dialog
+        self.train_auto = False  # watched now: a user switch waits for it like for any asked-for training
         dialog.show()
+        dialog.raise_()
+
+    def cancel_training(self) -> None:
+        job = self.jobs.get("train")
+        if job is None:
+            return
+        job.stop()
+        self.train_label.setText("Stopping… your previous personal model is kept")
+        self.train_cancel.setEnabled(False)
+        if self.training_dialog is not None:
+            self.training_dialog.mark_stopping()
+
+    def _train_progress(self, p) -> None:
+        if self.train_tracker is None or ("train" in self.jobs and self.jobs["train"].cancel.is_set()):
+            return  # reports already on their way when Cancel was pressed
+        t = self.train_tracker
+        t.update(p)
+        self.train_label.setText(f"Learning your taste: {t.short}")
+        self.train_bar.setRange(0, t.maximum)
+        self.train_bar.setValue(t.value)
+        self.train_box.setToolTip(t.text)
+        if self.training_dialog is not None:
+            self.training_dialog.show_progress(t)
+
+    def _training_ended(self) -> None:
+        self.train_box.hide()
+        self.train_tracker = None
+        actions, self._after_training = self._after_training, []
+        for action in actions:  # a user switch, rename or delete that waited for the training
+            action()
+
+    def _train_finished(self, result) -> None:
+        outcome, description = result
+        if self.training_dialog is not None:
+            self.training_dialog.finish(outcome, description)
+        if self.training_for == self.user:
+            self.ratings_at_training = outcome.n_ratings
+            self.auto_snoozed_at = -TRAIN_OFFER_EVERY
+        a = outcome.agreement
+        self.statusBar().showMessage(
+            "Your taste was retrained" + (f": {short_taste(self.training_for, outcome.n_ratings, a)}" if a else ""),
+            10000)
+        self._training_ended()
+        self.refresh_personal()
+        self._offer_training()
+
+    def _train_failed(self, message: str) -> None:
+        if self.training_dialog is not None:
+            self.training_dialog.fail(message)
+        self.statusBar().showMessage(f"Training failed: {message}. Your previous personal model is kept.", 15000)
+        logger.warning("training failed: %s", message)
+        if self.training_for == self.user:  # not again at the next rating: after TRAIN_OFFER_EVERY more
+            self.auto_snoozed_at = len(self.catalog.ratings(self.user))
+        self._training_ended()
+        self._offer_training()
+
+    def _train_cancelled(self) -> None:
+        if self.training_dialog is not None:
+            self.training_dialog.cancelled()
+        self.statusBar().showMessage("Training cancelled: your previous personal model is kept.", 10000)
+        if self.training_for == self.user:  # an automatic one waits for TRAIN_OFFER_EVERY more ratings
+            self.auto_snoozed_at = len(self.catalog.ratings(self.user))
+        self._training_ended()
+        self._offer_training()
 
     # -- users ----------------------------------------------------------------------------------------
-    def _busy_training(self, what: str) -> bool:
-        if self.training():
-            QMessageBox.information(self, what, "Wait for “Learn my taste” to finish, or cancel it, first.")
+    def _busy_training(self, what: str, retry) -> bool:
+        """True when a training keeps ``what`` from happening now. One that started by itself is
+        cancelled and ``retry`` runs once it has stopped; one the user asked for must end or be
+        cancelled first."""
+        if not self.training():
+            return False
+        if self.train_auto:
+            self._after_training.append(retry)
+            self.cancel_training()
+            self.statusBar().showMessage(f"{what}: stopping the background training first…", 5000)
             return True
-        return False
+        QMessageBox.information(self, what, "Wait for “Learn my taste” to finish, or cancel it, first.")
+        return True
 
     def switch_user(self, name: str) -> None:
-        if name != self.user and self._busy_training("Switch user"):
+        if name != self.user and self._busy_training("Switch user", lambda: self.switch_user(name)):
             self._update_user_ui()
             return
         self.user = name
         self.settings.setValue("user", name)
         self.catalog.user_id(name)
-        self.ratings_at_training = len(self.catalog.ratings(name))
+        self.ratings_at_training = self._ratings_at_training(name)
+        self.auto_snoozed_at = -TRAIN_OFFER_EVERY
         self.undo.clear()
         self.table.set_marks(self.catalog.ratings(name), self.catalog.flags(name))
         self.table.set_personal({})
         self.personal_source = None
+        self.agreement, self.taste_text = None, None
+        self.taste_panel.show_message("Reading your taste…")
         self.suggestions = []
+        self.suggest_seen = set()
+        if self.act_suggest.isChecked():
+            self.act_suggest.setChecked(False)
         self.offer_button.hide()
         self.model.all_changed()
         self.apply_view()
@@ -840,7 +1074,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def new_user(self) -> None:
-        if self._busy_training("New user"):
+        if self._busy_training("New user", self.new_user):
             return
         name, ok = QInputDialog.getText(self, "New user", "Name:")
         if ok and name.strip():
@@ -850,7 +1084,7 @@ class MainWindow(QMainWindow):
             self.switch_user(name.strip())
 
     def rename_user(self) -> None:
-        if self._busy_training("Rename user"):
+        if self._busy_training("Rename user", self.rename_user):
             return
         name, ok = QInputDialog.getText(self, "Rename user", "New name:", text=self.user)
         if ok and name.strip() and name.strip() != self.user:
@@ -870,13 +1104,14 @@ class MainWindow(QMainWindow):
                 if self.user == old:
                     self.user = new_name
                     self.settings.setValue("user", new_name)
+                    self.refresh_personal()  # "Your taste (name)"
                 self._update_user_ui()
 
             self._run("users", work, lambda _: None, renamed,
                       lambda message: QMessageBox.warning(self, "Rename user", f"Not renamed: {message}"), light=True)
 
     def delete_user(self) -> None:
-        if self._busy_training("Delete user"):
+        if self._busy_training("Delete user", self.delete_user):
             return
         answer = QMessageBox.question(
             self, "Delete user", f"Delete {self.user} with all their ratings, flags and personal model?\n"
@@ -894,12 +1129,11 @@ class MainWindow(QMainWindow):
 
     def _update_user_ui(self) -> None:
         n = len(self.catalog.ratings(self.user))
-        source = {"adapters": "trained model", "pam": "from ratings", None: "no personal model yet"}.get(
-            self.personal_source, "")
-        text = f"{self.user}: {n} ratings, {source}"
+        text = short_taste(self.user, n, self.agreement)
         if self.act_suggest.isChecked():
-            text = f"Rate suggestions ({len(self.suggestions)} queued) · " + text
+            text = f"Rate suggestions: {self.suggestions_left()} of {self.suggest_target} left · " + text
         self.user_label.setText(text)
+        self.user_label.setToolTip(self.taste_text or "")
         self.user_menu.clear()
         for name in self.catalog.users():
             a = self.user_menu.addAction(name, lambda name=name: self.switch_user(name))

@@ -1,4 +1,11 @@
-"""Progress of "Learn my taste": epoch, validation Spearman and ETA, with Cancel."""
+"""Progress of "Learn my taste" (cross-validation runs, then the final run, with ETA), with Cancel.
+
+Training the adapters is one job in four parts (``personal.heavy``): ``CV_RUNS`` runs that each train
+on 2/3 of the ratings and predict the rest ("checking the adapters on ratings they did not see"),
+then a final run on all of them for the epoch count the checks chose. The worker's reports number
+the epochs over the whole job; :class:`TrainingTracker` turns them into what the user reads, for the
+dialog and for the status bar alike.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,78 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QProgressBar, QVBoxLayout
+
+#: Cross-validation runs of the adapters: ``personal.heavy.FOLDS`` (not imported: that module imports
+#: torch, which the GUI thread never does; a test checks that the two agree).
+CV_RUNS = 3
+
+
+def eta_text(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return ""
+    if seconds < 90:
+        return f"about {max(seconds, 1):.0f} s left"
+    return f"about {seconds / 60:.0f} min left"
+
+
+class TrainingTracker:
+    """What a training job is doing now, from its last report: ``text`` (a sentence), ``short`` (for
+    the status bar), ``value`` of ``maximum`` (0 of 0: busy, no known length)."""
+
+    def __init__(self, n_ratings: int):
+        self.n_ratings = n_ratings
+        self.value, self.maximum = 0, 0
+        self.per_run: int | None = None  # epochs of each cross-validation run
+        self.text = "Reading the rated photos…"
+        self.short = "reading photos…"
+
+    def update(self, p) -> None:
+        if not hasattr(p, "epoch"):  # service.Preparing: photos being read
+            self.value, self.maximum = p.done, p.total
+            if p.done < p.total:
+                self.text = f"Reading the rated photos: {p.done} of {p.total}"
+                self.short = f"reading photos {p.done}/{p.total}"
+            else:
+                self.text = (f"Checking the adapters on ratings they did not see: run 1 of {CV_RUNS} "
+                             f"(each run trains on 2/3 of your ratings and predicts the rest)…")
+                self.short = f"checking, run 1 of {CV_RUNS}"
+            return
+        if self.per_run is None:  # the first report still counts a final run as long as the others
+            self.per_run = max(p.epochs // (CV_RUNS + 1), 1)
+        checks = CV_RUNS * self.per_run
+        self.value, self.maximum = p.epoch, max(p.epochs, p.epoch)
+        eta = eta_text(p.eta_s)
+        now = p.epoch + 1  # the epoch being trained now
+        if now <= checks:
+            run, epoch = (now - 1) // self.per_run + 1, (now - 1) % self.per_run + 1
+            self.text = (f"Checking the adapters on ratings they did not see: run {run} of {CV_RUNS}, "
+                         f"epoch {epoch} of {self.per_run} · {eta}")
+            self.short = f"checking, run {run} of {CV_RUNS}"
+        elif p.epoch == checks:  # the final run's length is known from its first report on
+            self.text = f"Final training on all {self.n_ratings} ratings… · {eta}"
+            self.short = "final training"
+        elif now <= p.epochs:
+            self.text = (f"Final training on all {self.n_ratings} ratings: epoch {now - checks} of "
+                         f"{p.epochs - checks} · {eta}")
+            self.short = f"final training {now - checks}/{p.epochs - checks}"
+        else:
+            self.text = "Saving your profile and choosing the score you see…"
+            self.short = "saving"
+
+
+def adapters_line(result, agreement) -> str:
+    """One sentence on the trained adapters (``heavy.CrossValidated``) and whether they are now used."""
+    chosen = int(getattr(result, "epochs", 0) or 0)
+    curve = list(getattr(result, "curve", []) or [])
+    if chosen <= 0:
+        return ("Adapters: training did not beat the calibrated generic score on ratings it did not see, "
+                "so they are not used.")
+    rho = curve[chosen] if chosen < len(curve) else float("nan")
+    figure = "n/a" if not math.isfinite(rho) else f"{rho:+.2f}"
+    used = agreement is not None and agreement.method == "adapters"
+    return (f"Adapters: kept {chosen} epoch{'' if chosen == 1 else 's'} of training ({figure} on ratings they "
+            f"did not see); " + ("they are now your score." if used else "not better than the score above, "
+                                                                         "so not used."))
 
 
 class TrainingDialog(QDialog):
@@ -18,7 +97,7 @@ class TrainingDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Learn my taste")
         self.setWindowModality(Qt.WindowModality.NonModal)
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         self.heading = QLabel(f"Training {user}'s personal model on {n_ratings} ratings…")
         self.heading.setWordWrap(True)
@@ -26,29 +105,20 @@ class TrainingDialog(QDialog):
         self.bar.setRange(0, 0)
         self.detail = QLabel("Reading the rated photos…")
         self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self._cancel)
         for w in (self.heading, self.bar, self.detail, self.buttons):
             layout.addWidget(w)
         self.done_ = False
         self.stopping = False
-        self.epochs_seen = 0
 
-    def update_progress(self, p) -> None:
+    def show_progress(self, tracker: TrainingTracker) -> None:
         if self.stopping or self.done_:  # reports already on their way when Cancel was pressed
             return
-        if not hasattr(p, "epoch"):  # service.Preparing: photos being read
-            self.bar.setRange(0, p.total)
-            self.bar.setValue(p.done)
-            self.detail.setText(f"Reading the rated photos: {p.done} of {p.total}")
-            return
-        self.epochs_seen = p.epoch
-        self.bar.setRange(0, p.epochs)
-        self.bar.setValue(p.epoch)
-        rho = "n/a (too few ratings to hold some out)" if math.isnan(p.val_spearman) else f"{p.val_spearman:.2f}"
-        self.detail.setText(f"Epoch {p.epoch} of {p.epochs} · loss {p.train_loss:.3f} · "
-                            f"validation Spearman {rho} · best epoch so far {p.best_epoch} · "
-                            f"about {p.eta_s:.0f} s left")
+        self.bar.setRange(0, tracker.maximum)
+        self.bar.setValue(tracker.value)
+        self.detail.setText(tracker.text)
 
     def reject(self) -> None:
         """Esc or the close button: the same as Cancel (training never runs unseen)."""
@@ -58,10 +128,16 @@ class TrainingDialog(QDialog):
         if self.done_:
             self.accept()
             return
+        self.mark_stopping()
+        self.cancel_requested.emit()
+
+    def mark_stopping(self) -> None:
+        """Cancel was asked for (here or in the status bar): say so until the worker stops."""
+        if self.done_:
+            return
         self.stopping = True
         self.detail.setText("Stopping… your previous personal model is kept.")
         self.buttons.setEnabled(False)
-        self.cancel_requested.emit()
 
     def _closing(self, text: str) -> None:
         self.done_ = True
@@ -71,11 +147,13 @@ class TrainingDialog(QDialog):
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.setEnabled(True)
 
-    def finish(self, outcome) -> None:
-        r = outcome.result
-        rho = "n/a" if math.isnan(r.val_spearman) else f"{r.val_spearman:.2f}"
-        self._closing(f"Done in {outcome.seconds:.0f} s on {r.device}: kept epoch {r.best_epoch} "
-                      f"(validation Spearman {rho}). Your scores are being refreshed.")
+    def finish(self, outcome, description: str) -> None:
+        """``description``: ``taste.describe(outcome.agreement)`` (made by the worker)."""
+        cv = outcome.result
+        device = getattr(getattr(cv, "result", None), "device", None) or getattr(cv, "device", "")
+        parts = [description, adapters_line(cv, outcome.agreement),
+                 f"Done in {outcome.seconds:.0f} s" + (f" on {device}" if device else "") + "."]
+        self._closing("\n\n".join(p for p in parts if p))
 
     def fail(self, message: str) -> None:
         self._closing(f"Training failed: {message}\nYour previous personal model is kept.")

@@ -19,6 +19,14 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QSizePolicy, QVB
 from ..imaging import load_photo
 from .workers import Job, start, to_qimage
 
+#: Where the personal score shown comes from (``PersonalScores.source``), in a few words.
+SOURCE_WORDS = {
+    "generic": "the generic ranking on your star scale",
+    "linear": "your taste model",
+    "pam": "PAM offsets from your ratings",
+    "adapters": "your trained adapters",
+}
+
 EXIF_FIELDS = (
     (0x0110, "Camera"), (0xA434, "Lens"), (0x829A, "Exposure"), (0x829D, "Aperture"), (0x8827, "ISO"),
     (0x920A, "Focal length"), (0x9003, "Taken"),
@@ -175,7 +183,7 @@ class ScorePanel(QWidget):
             if personal is None:
                 lines.append(f"{user}'s score: <i>rate a few photos first</i>")
             else:
-                how = "trained model" if source == "adapters" else "from your ratings (PAM)"
+                how = SOURCE_WORDS.get(source or "", "from your ratings")
                 lines.append(f"{user}'s score: <b>{personal:.2f}</b> stars <span style='color:#888'>({how})</span>")
         if rank is not None:
             lines.append(f"Rank in album: {rank[0]} of {rank[1]}")
