@@ -250,10 +250,10 @@ class TrainingBar:
         else:
             width = 20
             filled = int(width * p.epoch / p.epochs)
-            rho = "  n/a" if p.val_spearman != p.val_spearman else f"{p.val_spearman:5.2f}"
-            self.stream.write(f"[{'#' * filled}{'-' * (width - filled)}] epoch {p.epoch:>2}/{p.epochs}  "
-                              f"loss {p.train_loss:.3f}  val loss {p.val_loss:.3f}  val Spearman {rho}  "
-                              f"best epoch {p.best_epoch}  ETA {p.eta_s:.0f}s\n")
+            stage = (f"check {p.run}/{p.runs - 1} (adapters on ratings they do not see)" if p.run < p.runs
+                     else "final run on every rating")
+            self.stream.write(f"[{'#' * filled}{'-' * (width - filled)}] {p.epoch:>2}/{p.epochs}  {stage}  "
+                              f"loss {p.train_loss:.3f}  ETA {p.eta_s:.0f}s\n")
         self.stream.flush()
 
 
@@ -477,17 +477,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("album", nargs="+", help="album folder(s)")
     p.add_argument("--user", required=True)
     p.add_argument("-n", type=int, default=10, help="how many (default 10)")
-    p.add_argument("--method", default="active-pam", choices=["active-pam", "diversity", "random"])
+    p.add_argument("--method", default="active-pam", choices=["active-pam", "coverage", "diversity", "random"],
+                   help="active-pam (default: Ren et al.'s Algorithm 1), coverage (typical and spread photos "
+                        "first), diversity (farthest first) or random; measured in docs/eval/README.md")
     p.add_argument("--seed", type=int, default=None, help="seed of the random starts (reproducible output)")
     p.add_argument("--json", action="store_true")
     _scan_options(p)
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("train", help="learn your taste from your ratings",
-                       description="Train USER's personal model (residual adapters and PAM offsets) from all "
-                                   "their ratings. The profile is replaced only when training completes.")
+                       description="Train USER's residual adapters from all their ratings, cross-validated: "
+                                   "three runs on two thirds of the ratings judge them on the rest, then a final "
+                                   "run on all of them. They become USER's score only if they rank USER's rated "
+                                   "photos better than the generic score and the cheap taste models do. The "
+                                   "profile is replaced only when training completes.")
     p.add_argument("--user", required=True)
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=8,
+                   help="epochs of each cross-validation run; the final run keeps the best count (default 8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")

@@ -78,7 +78,7 @@ def test_batch_straddling_the_random_start(album):
     assert len(set(picks)) == 9 and not set(picks) & set(rated)
 
 
-@pytest.mark.parametrize("method", ["active-pam", "diversity", "random"])
+@pytest.mark.parametrize("method", ["active-pam", "coverage", "diversity", "random"])
 def test_never_rated_or_excluded_and_distinct(album, method):
     x, g, _ = album
     rng = np.random.default_rng(1)
@@ -208,3 +208,23 @@ def test_bad_arguments():
         suggest(x, g, [25], [3.0])
     with pytest.raises(ValueError):
         suggest(x, g[:5], [], [])
+
+
+def test_coverage_asks_for_a_typical_photo_of_each_group_before_any_outlier():
+    """Coverage (facility location) favours photos that stand for many others: one per group of similar
+    photos, the biggest group first, and an odd photo only once the groups are covered."""
+    rng = np.random.default_rng(0)
+    sizes = (60, 40, 25)
+    centres = 4.0 * rng.standard_normal((3, 16))
+    x = np.concatenate([c + 0.5 * rng.standard_normal((n, 16)) for c, n in zip(centres, sizes, strict=True)])
+    outliers = 12.0 * rng.standard_normal((3, 16))
+    x = np.concatenate([x, outliers]).astype(np.float32)
+    labels = np.repeat(np.arange(4), (*sizes, 3))
+    g = 5.3 + 0.05 * rng.standard_normal(len(x))
+    picks = suggest(x, g, [], [], n=3, method="coverage")
+    assert labels[picks[0]] == 0 and sorted(int(v) for v in labels[picks]) == [0, 1, 2]
+    # Each pick is typical of its group: near the group's centre, not on its rim.
+    for p, label in zip(picks, labels[picks], strict=True):
+        members = x[labels == label]
+        dist = np.linalg.norm(members - members.mean(0), axis=1)
+        assert np.linalg.norm(x[p] - members.mean(0)) <= np.percentile(dist, 50)

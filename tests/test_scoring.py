@@ -97,3 +97,21 @@ def test_a_single_file_can_be_scored(kodak_paths, scorer, tmp_path):
     with Catalog(tmp_path / "c.sqlite3") as cat:
         report = score_album(kodak_paths[0], cat, scorer=scorer)
     assert [s.path for s in report.scores] == [kodak_paths[0]]
+
+
+def test_scores_of_an_earlier_release_get_their_first_layer_statistics_once(album, scorer, tmp_path):
+    """Catalogs before schema 5 hold no first-layer statistics: the next scan scores those photos again,
+    once, and keeps their ids (and so every rating and flag); the scan after that infers nothing."""
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        first = score_album(album, cat, scorer=scorer)
+        assert all(s.look is not None and s.look.shape == (64,) for s in first.scores)
+        ids = cat.photo_ids(s.content_hash for s in first.scores)
+        cat._db.execute("UPDATE scores SET look = NULL")  # what an earlier release left behind
+        again = score_album(album, cat, scorer=scorer)
+        assert again.inferred == 8 and all(s.look is not None for s in again.scores)
+        assert cat.photo_ids(s.content_hash for s in again.scores) == ids
+        third = score_album(album, cat, scorer=_no_inference, spec=scorer.spec)
+    assert third.inferred == 0 and all(s.look is not None for s in third.scores)
+    a = {s.path: s.look for s in first.scores}
+    for s in third.scores:
+        np.testing.assert_allclose(s.look, a[s.path], rtol=1e-2, atol=1e-2)

@@ -276,10 +276,35 @@ class BedReport:
                          f"{r['gain']:+7.3f} {r['p10_gain']:+7.3f} {r['worse_share']:6.1%} {r['n']:>4}")
         return "\n".join(lines)
 
+    def markdown(self, default: str = "taste+look") -> str:
+        """The tables of docs/eval/README.md: every (k, selection, method) row, then the default method's
+        gain per kind of user (random selection)."""
+        lines = ["| k | selection | method | mean rho | mean gain | 10th pct gain | worse by > 0.05 |",
+                 "|---|---|---|---|---|---|---|"]
+        for r in self.summary():
+            lines.append(f"| {r['k']} | {r['selection']} | {r['method']} | {r['mean_rho']:.3f} | {r['gain']:+.3f} | "
+                         f"{r['p10_gain']:+.3f} | {r['worse_share']:.1%} |")
+        ks = sorted({k for k, _, m in self.rho if m == default})
+        kinds = list(dict.fromkeys(self.kinds))
+        lines += ["", f"Gain of `{default}` over generic by kind of user (random selection):", "",
+                  "| kind | users | " + " | ".join(f"k={k}" for k in ks) + " |", "|---|---|" + "---|" * len(ks)]
+        per = {k: self.by_kind(k, "random", default) for k in ks if (k, "random", default) in self.rho}
+        for kind in kinds:
+            lines.append(f"| {kind} | {self.kinds.count(kind)} | " +
+                         " | ".join(f"{per[k][kind]:+.2f}" for k in ks if k in per) + " |")
+        return "\n".join(lines)
+
     def to_json(self) -> dict:
         return {"meta": self.meta, "cases": self.cases, "kinds": self.kinds, "seconds": self.seconds,
                 "rho": [{"k": k, "selection": s, "method": m, "rho": v} for (k, s, m), v in self.rho.items()],
                 "summary": self.summary()}
+
+
+def report_from_json(doc: dict) -> BedReport:
+    """A report back from its :meth:`BedReport.to_json`."""
+    return BedReport(cases=list(doc["cases"]), kinds=list(doc["kinds"]), seconds=dict(doc.get("seconds", {})),
+                     meta=dict(doc.get("meta", {})),
+                     rho={(r["k"], r["selection"], r["method"]): list(r["rho"]) for r in doc["rho"]})
 
 
 def run_bed(bed: Bed, *, users: Sequence[SimUser] = USERS, seeds: Sequence[int] = (0, 1, 2),

@@ -149,41 +149,50 @@ class TastePanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(8, 4, 8, 6)
-        outer.setSpacing(8)
-        column = QVBoxLayout()
-        column.setSpacing(2)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(8, 4, 8, 6)
+        column.setSpacing(3)
         self.title = QLabel("Your taste")
         self.title.setStyleSheet("font-weight: bold;")
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() * 0.92)
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        small = QFont(self.text.font())
-        small.setPointSizeF(small.pointSizeF() * 0.92)
         self.text.setFont(small)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setFont(small)
         self.note.setStyleSheet("color: #b08a3c;")
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.note.hide()
+        self.plot = AgreementPlot()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.plot, 0, Qt.AlignmentFlag.AlignTop)
+        row.addStretch(1)
         for w in (self.title, self.text, self.note):
             column.addWidget(w)
+        column.addLayout(row)
         column.addStretch(1)
-        self.plot = AgreementPlot()
-        outer.addLayout(column, 1)
-        outer.addWidget(self.plot, 0, Qt.AlignmentFlag.AlignTop)
         self.show_message("Rate photos (keys 1-5): from the fifth rating on, your own score is learnt and "
                           "checked on photos it did not see.")
+
+    def _fit_height(self) -> None:
+        """Never shorter than the wrapped sentence and the plot need (the splitter gives way)."""
+        need = self.layout().heightForWidth(max(self.width(), 200))
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
 
     def show_message(self, text: str) -> None:
         self.title.setText("Your taste")
         self.text.setText(text)
         self.note.hide()
         self.plot.set_curve([])
+        self._fit_height()
 
     def show_taste(self, user: str, text: str, curve: Sequence, note: str = "") -> None:
         """``text``: ``taste.describe(agreement)``, word for word; ``note``: e.g. that retraining will judge
@@ -193,3 +202,4 @@ class TastePanel(QWidget):
         self.note.setText(note)
         self.note.setVisible(bool(note))
         self.plot.set_curve(curve)
+        self._fit_height()

@@ -76,15 +76,18 @@ def cross_validate_adapters(
     steps_total = folds * config.epochs + config.epochs  # the final run's length is known only later
     done = 0
 
+    run = 0
+
     def relay(p: TrainProgress) -> None:
         nonlocal done
         done += 1
         if progress is not None:
             elapsed = time.monotonic() - start
             progress(replace(p, epoch=done, epochs=steps_total, elapsed_s=elapsed,
-                             eta_s=elapsed / done * (steps_total - done)))
+                             eta_s=elapsed / done * (steps_total - done), run=run, runs=folds + 1))
 
     for f in range(folds):
+        run = f + 1
         if cancel.is_set():
             raise TrainingCancelled
         train = np.flatnonzero(fold != f)
@@ -98,6 +101,7 @@ def cross_validate_adapters(
     finite = [e for e in range(len(curve)) if np.isfinite(curve[e])]
     best = max(finite, key=lambda e: (curve[e], -e)) if finite else 0
     steps_total = done + best
+    run = folds + 1
     final = train_personal(base, list(images), r, generic_scores=g,
                            config=replace(cv_config, epochs=max(best, 1)) if best else replace(cv_config, epochs=0),
                            device=device, progress=relay, cancel=cancel)

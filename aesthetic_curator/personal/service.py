@@ -37,7 +37,7 @@ from .taste import Agreement, TasteModel, TasteSpace, fit_space, fit_taste
 logger = logging.getLogger(__name__)
 
 STARS = (1, 5)
-SUGGEST_METHODS = ("active-pam", "diversity", "random")
+SUGGEST_METHODS = ("active-pam", "coverage", "diversity", "random")
 
 
 class NotEnoughRatings(ValueError):

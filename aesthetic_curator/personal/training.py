@@ -56,7 +56,10 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TrainProgress:
-    """After each epoch. ``val_spearman`` is NaN when the validation split is too small."""
+    """After each epoch. ``val_spearman`` is NaN when there is no validation split (too few ratings, or a
+    cross-validated job). In a cross-validated job (:mod:`.heavy`) ``epoch``/``epochs`` count over the whole
+    job, ``run`` is the run this epoch belongs to (1..``runs``; the last run is the final one on every
+    rating), so a progress bar moves steadily and a label can say which run it is."""
 
     epoch: int
     epochs: int
@@ -66,6 +69,8 @@ class TrainProgress:
     best_epoch: int
     elapsed_s: float
     eta_s: float
+    run: int = 1
+    runs: int = 1
 
 
 @dataclass
