@@ -471,15 +471,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import 'path,rating' rows (relative paths are relative to the CSV)")
     p.set_defaults(func=cmd_rate)
 
-    p = sub.add_parser("suggest", help="the photos to rate next (Active-PAM)",
-                       description="Suggest the photos of ALBUM that teach the personal model the most "
-                                   "(Active-PAM, Ren et al. 2017).")
+    p = sub.add_parser("suggest", help="the photos to rate next",
+                       description="Suggest photos of ALBUM to rate next: by default a seeded random draw "
+                                   "of unrated photos, which taught the personal score as much as or more than "
+                                   "Active-PAM (Ren et al. 2017) on real photographs (docs/eval/README.md).")
     p.add_argument("album", nargs="+", help="album folder(s)")
     p.add_argument("--user", required=True)
     p.add_argument("-n", type=int, default=10, help="how many (default 10)")
-    p.add_argument("--method", default="active-pam", choices=["active-pam", "coverage", "diversity", "random"],
-                   help="active-pam (default: Ren et al.'s Algorithm 1), coverage (typical and spread photos "
-                        "first), diversity (farthest first) or random; measured in docs/eval/README.md")
+    p.add_argument("--method", default="random", choices=["random", "active-pam", "coverage", "diversity"],
+                   help="random (default), active-pam (Ren et al.'s Algorithm 1), coverage (typical and spread "
+                        "photos first) or diversity (farthest first); measured in docs/eval/README.md")
     p.add_argument("--seed", type=int, default=None, help="seed of the random starts (reproducible output)")
     p.add_argument("--json", action="store_true")
     _scan_options(p)

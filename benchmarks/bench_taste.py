@@ -126,7 +126,7 @@ def heavy(args) -> None:
         steps = []
         start = time.perf_counter()
         cv = cross_validate_adapters(base, images[:k], ratings[:k], generic[:k], config=TrainConfig(epochs=8),
-                                     progress=lambda p: steps.append(p))
+                                     progress=steps.append)
         took = time.perf_counter() - start
         passes = sum(len(h) for h in [cv.result.history]) * k  # the final run
         print(f"  {k:>3} ratings: {took:6.1f} s, {len(steps)} epochs in all, kept {cv.epochs}, "

@@ -30,7 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--users", nargs="+", help="only these users (names)")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--markdown", action="store_true", help="also print the tables of docs/eval/README.md")
+    p.add_argument("--report", type=Path, help="print the tables of an earlier --out file and stop")
     args = p.parse_args(argv)
+    if args.report:
+        from aesthetic_curator.evaluation.taste_bed import report_from_json
+
+        print(report_from_json(json.loads(args.report.read_text())).markdown())
+        return 0
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     import torch
 
@@ -50,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             if (k, args.selections[0], method) in report.rho:
                 kinds = report.by_kind(k, args.selections[0], method)
                 print(f"k={k:<3} {method:<12} by kind: " + "  ".join(f"{n} {v:+.2f}" for n, v in kinds.items()))
+    if args.markdown:
+        print(report.markdown())
     if args.out:
         args.out.write_text(json.dumps(report.to_json(), indent=1))
         print(f"wrote {args.out}", file=sys.stderr)

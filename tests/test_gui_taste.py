@@ -120,7 +120,7 @@ def test_automatic_retraining_starts_after_ten_new_ratings_and_cancels_from_the_
     rate(window, range(TRAIN_OFFER_EVERY - 1, TRAIN_OFFER_EVERY))
     assert window.training() and window.train_box.isVisible()
     assert window.training_dialog is None  # in the background: no dialog in the user's way
-    qtbot.waitUntil(lambda: window.train_label.text().startswith("Learning your taste: "), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.train_label.text().startswith("Training: "), timeout=WAIT)
     qtbot.mouseClick(window.train_cancel, Qt.MouseButton.LeftButton)
     assert window.train_label.text().startswith("Stopping")
     qtbot.waitUntil(lambda: not window.train_box.isVisible(), timeout=WAIT)
@@ -167,8 +167,9 @@ def small_album_12(kodak_paths, tmp_path: Path) -> Path:
     return folder
 
 
-def progress(epoch: int, epochs: int) -> TrainProgress:
-    return TrainProgress(epoch, epochs, 1.0, float("nan"), float("nan"), 0, 10.0 * epoch, 5.0 * (epochs - epoch))
+def progress(epoch: int, epochs: int, run: int, runs: int = CV_RUNS + 1) -> TrainProgress:
+    return TrainProgress(epoch, epochs, 1.0, float("nan"), float("nan"), 0, 10.0 * epoch, 5.0 * (epochs - epoch),
+                         run=run, runs=runs)
 
 
 def test_training_progress_reads_as_cross_validation_then_final_run():
@@ -177,16 +178,19 @@ def test_training_progress_reads_as_cross_validation_then_final_run():
     t.update(Preparing(3, 12))
     assert t.text == "Reading the rated photos: 3 of 12" and (t.value, t.maximum) == (3, 12)
     t.update(Preparing(12, 12))
-    assert "ratings they did not see: run 1 of 3" in t.text
+    assert "ratings they did not see: run 1 of 3" in t.text and (t.value, t.maximum) == (0, 0)  # busy
     texts = []
     for e in range(1, 7):  # 2 epochs per run: 6 checking epochs of 8 announced
-        t.update(progress(e, 8))
+        t.update(progress(e, 8, run=(e + 1) // 2))
         texts.append(t.text)
     assert "run 1 of 3, epoch 2 of 2" in texts[0] and "run 2 of 3, epoch 1 of 2" in texts[1]
     assert "run 3 of 3, epoch 2 of 2" in texts[4]
     assert texts[5].startswith("Final training on all 12 ratings") and "left" in texts[5]
-    t.update(progress(7, 7))  # the checks chose 1 epoch: the job shrank to 7
+    t.update(progress(7, 7, run=4))  # the checks chose 1 epoch: the job shrank to 7
     assert t.text.startswith("Saving") and (t.value, t.maximum) == (7, 7)
+    plain = TrainingTracker(12)  # a training without cross-validation
+    plain.update(progress(2, 5, run=1, runs=1))
+    assert plain.text.startswith("Training: epoch 2 of 5") and plain.short == "epoch 2/5"
 
 
 def test_training_dialog_finish_says_what_the_core_says(qtbot):
@@ -194,11 +198,12 @@ def test_training_dialog_finish_says_what_the_core_says(qtbot):
     qtbot.addWidget(dialog)
     agreement = taste.Agreement(20, 0.61, 0.25, "adapters", {"linear": 0.4, "adapters": 0.61}, 0.95)
     cv = SimpleNamespace(epochs=3, curve=[0.2, 0.4, 0.5, 0.61], result=SimpleNamespace(device="cpu"))
-    outcome = SimpleNamespace(result=cv, agreement=agreement, seconds=42.0)
+    outcome = SimpleNamespace(result=cv, agreement=agreement, seconds=42.0, n_ratings=20)
     dialog.finish(outcome, taste.describe(agreement))
     text = dialog.detail.text()
     assert text.startswith(taste.describe(agreement))
     assert "kept 3 epochs" in text and "they are now your score" in text and "Done in 42 s on cpu" in text
+    assert dialog.heading.text() == "Ana's personal model, trained on 20 ratings:"
     dialog2 = TrainingDialog(None, "Ana", 20)
     qtbot.addWidget(dialog2)
     cv.epochs = 0

@@ -277,21 +277,27 @@ class BedReport:
         return "\n".join(lines)
 
     def markdown(self, default: str = "taste+look") -> str:
-        """The tables of docs/eval/README.md: every (k, selection, method) row, then the default method's
-        gain per kind of user (random selection)."""
-        lines = ["| k | selection | method | mean rho | mean gain | 10th pct gain | worse by > 0.05 |",
-                 "|---|---|---|---|---|---|---|"]
-        for r in self.summary():
-            lines.append(f"| {r['k']} | {r['selection']} | {r['method']} | {r['mean_rho']:.3f} | {r['gain']:+.3f} | "
-                         f"{r['p10_gain']:+.3f} | {r['worse_share']:.1%} |")
-        ks = sorted({k for k, _, m in self.rho if m == default})
-        kinds = list(dict.fromkeys(self.kinds))
-        lines += ["", f"Gain of `{default}` over generic by kind of user (random selection):", "",
-                  "| kind | users | " + " | ".join(f"k={k}" for k in ks) + " |", "|---|---|" + "---|" * len(ks)]
-        per = {k: self.by_kind(k, "random", default) for k in ks if (k, "random", default) in self.rho}
-        for kind in kinds:
-            lines.append(f"| {kind} | {self.kinds.count(kind)} | " +
-                         " | ".join(f"{per[k][kind]:+.2f}" for k in ks if k in per) + " |")
+        """The tables of docs/eval/README.md: every method with random selection, every selection for the
+        ``default`` method, and the default method's gain per kind of user (random selection)."""
+        rows = self.summary()
+        head = ["| k | {} | mean rho | mean gain | 10th pct gain | worse by > 0.05 |", "|---|---|---|---|---|---|"]
+
+        def line(r: dict, key: str) -> str:
+            return (f"| {r['k']} | {r[key]} | {r['mean_rho']:.3f} | {r['gain']:+.3f} | {r['p10_gain']:+.3f} | "
+                    f"{r['worse_share']:.1%} |")
+
+        lines = ["Methods, photos to rate drawn at random:", "", head[0].format("method"), head[1]]
+        lines += [line(r, "method") for r in rows if r["selection"] == "random"]
+        lines += ["", f"How the photos to rate were chosen, for `{default}`:", "", head[0].format("selection"),
+                  head[1]]
+        lines += [line(r, "selection") for r in rows if r["method"] == default]
+        ks = sorted({k for k, sel, m in self.rho if m == default and sel == "random"})
+        per = {k: self.by_kind(k, "random", default) for k in ks}
+        lines += ["", f"Gain of `{default}` over generic by kind of user (random selection; cases = users x seeds):",
+                  "", "| kind | cases | " + " | ".join(f"k={k}" for k in ks) + " |", "|---|---|" + "---|" * len(ks)]
+        for kind in dict.fromkeys(self.kinds):
+            lines.append(f"| {kind} | {self.kinds.count(kind)} | " + " | ".join(f"{per[k][kind]:+.2f}" for k in ks)
+                         + " |")
         return "\n".join(lines)
 
     def to_json(self) -> dict:

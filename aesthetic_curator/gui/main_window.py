@@ -946,7 +946,7 @@ class MainWindow(QMainWindow):
         self._run("train", work, self._train_progress, self._train_finished, self._train_failed,
                   on_cancelled=self._train_cancelled)
         self.offer_button.hide()
-        self.train_label.setText("Learning your taste automatically…" if auto else "Learning your taste…")
+        self.train_label.setText("Training your taste…")
         self.train_bar.setRange(0, 0)
         self.train_cancel.setEnabled(True)
         self.train_box.show()
@@ -974,7 +974,7 @@ class MainWindow(QMainWindow):
         if job is None:
             return
         job.stop()
-        self.train_label.setText("Stopping… your previous personal model is kept")
+        self.train_label.setText("Stopping training…")
         self.train_cancel.setEnabled(False)
         if self.training_dialog is not None:
             self.training_dialog.mark_stopping()
@@ -984,10 +984,10 @@ class MainWindow(QMainWindow):
             return  # reports already on their way when Cancel was pressed
         t = self.train_tracker
         t.update(p)
-        self.train_label.setText(f"Learning your taste: {t.short}")
+        self.train_label.setText(f"Training: {t.short}")
         self.train_bar.setRange(0, t.maximum)
         self.train_bar.setValue(t.value)
-        self.train_box.setToolTip(t.text)
+        self.train_box.setToolTip(f"Learning your taste: {t.text}")
         if self.training_dialog is not None:
             self.training_dialog.show_progress(t)
 
@@ -1005,10 +1005,8 @@ class MainWindow(QMainWindow):
         if self.training_for == self.user:
             self.ratings_at_training = outcome.n_ratings
             self.auto_snoozed_at = -TRAIN_OFFER_EVERY
-        a = outcome.agreement
-        self.statusBar().showMessage(
-            "Your taste was retrained" + (f": {short_taste(self.training_for, outcome.n_ratings, a)}" if a else ""),
-            10000)
+        self.statusBar().showMessage(f"{self.training_for}'s taste was retrained on {outcome.n_ratings} ratings",
+                                     10000)
         self._training_ended()
         self.refresh_personal()
         self._offer_training()

@@ -71,7 +71,7 @@ class AgreementPlot(QWidget):
         font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.5))
         p.setFont(font)
         w, h = self.width(), self.height()
-        left, right, top, bottom = 30, 8, 16, 26
+        left, right, top, bottom = 30, 8, 22, 26
         area = QRectF(left, top, w - left - right, h - top - bottom)
         values = [v for _, a, b in self.points for v in (a, b) if math.isfinite(v)]
         lo = -1.0 if values and min(values) < -0.5 else -0.5
@@ -85,32 +85,33 @@ class AgreementPlot(QWidget):
             y = area.bottom() - (v - lo) / (hi - lo) * area.height()
             return QPointF(x, y)
 
-        # frame, grid and y ticks
-        grey = QColor(150, 150, 155)
-        p.setPen(QPen(QColor(80, 80, 86), 1))
-        p.drawRect(area)
+        # grid, y ticks and frame
+        grey = QColor(140, 140, 146)
         tick = lo
         while tick <= hi + 1e-9:
             y = xy(x_min, tick).y()
-            p.setPen(QPen(QColor(110, 110, 118) if abs(tick) < 1e-9 else QColor(65, 65, 72), 1,
-                          Qt.PenStyle.SolidLine if abs(tick) < 1e-9 else Qt.PenStyle.DotLine))
-            p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+            if lo < tick < hi:
+                zero = abs(tick) < 1e-9
+                p.setPen(QPen(grey, 1, Qt.PenStyle.SolidLine if zero else Qt.PenStyle.DotLine))
+                p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
             p.setPen(grey)
             p.drawText(QRectF(0, y - 7, left - 4, 14), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                        f"{tick:g}")
             tick += 0.5
-        # legend (top) and x axis (bottom)
-        p.setPen(grey)
-        p.drawText(QRectF(2, 0, w, top), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "agreement")
+        p.setPen(QPen(grey, 1))
+        p.drawRect(area)
+        # title and legend (top), x axis (bottom)
+        row = QRectF(2, 0, w, 15)
+        p.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "agreement (Spearman)")
         x = w - right
         for label, colour in (("generic", GENERIC_COLOUR), ("yours", PERSONAL_COLOUR)):
             width = p.fontMetrics().horizontalAdvance(label)
             x -= width
             p.setPen(grey)
-            p.drawText(QRectF(x, 0, width, top), Qt.AlignmentFlag.AlignVCenter, label)
+            p.drawText(QRectF(x, 0, width, 15), Qt.AlignmentFlag.AlignVCenter, label)
             p.setPen(QPen(colour, 2))
-            p.drawLine(QPointF(x - 16, top / 2), QPointF(x - 4, top / 2))
-            x -= 26
+            p.drawLine(QPointF(x - 15, 7.5), QPointF(x - 3, 7.5))
+            x -= 24
         p.setPen(grey)
         below = QRectF(area.left(), area.bottom() + 1, area.width(), 12)
         p.drawText(below, Qt.AlignmentFlag.AlignLeft, str(x_min))

@@ -40,33 +40,40 @@ class TrainingTracker:
 
     def update(self, p) -> None:
         if not hasattr(p, "epoch"):  # service.Preparing: photos being read
-            self.value, self.maximum = p.done, p.total
             if p.done < p.total:
+                self.value, self.maximum = p.done, p.total
                 self.text = f"Reading the rated photos: {p.done} of {p.total}"
                 self.short = f"reading photos {p.done}/{p.total}"
-            else:
+            else:  # the first epoch's report will give the job's length
+                self.value, self.maximum = 0, 0
                 self.text = (f"Checking the adapters on ratings they did not see: run 1 of {CV_RUNS} "
                              f"(each run trains on 2/3 of your ratings and predicts the rest)…")
-                self.short = f"checking, run 1 of {CV_RUNS}"
+                self.short = f"check 1/{CV_RUNS}"
             return
-        if self.per_run is None:  # the first report still counts a final run as long as the others
-            self.per_run = max(p.epochs // (CV_RUNS + 1), 1)
-        checks = CV_RUNS * self.per_run
         self.value, self.maximum = p.epoch, max(p.epochs, p.epoch)
         eta = eta_text(p.eta_s)
+        runs = int(getattr(p, "runs", CV_RUNS + 1))  # the checking runs, then the final one
+        if runs <= 1:  # a plain training run (no cross-validation)
+            self.text = f"Training: epoch {p.epoch} of {p.epochs} · {eta}"
+            self.short = f"epoch {p.epoch}/{p.epochs}"
+            return
+        checks_runs = runs - 1
+        if self.per_run is None:  # the first report still counts a final run as long as the others
+            self.per_run = max(p.epochs // runs, 1)
+        checks = checks_runs * self.per_run
         now = p.epoch + 1  # the epoch being trained now
         if now <= checks:
             run, epoch = (now - 1) // self.per_run + 1, (now - 1) % self.per_run + 1
-            self.text = (f"Checking the adapters on ratings they did not see: run {run} of {CV_RUNS}, "
+            self.text = (f"Checking the adapters on ratings they did not see: run {run} of {checks_runs}, "
                          f"epoch {epoch} of {self.per_run} · {eta}")
-            self.short = f"checking, run {run} of {CV_RUNS}"
+            self.short = f"check {run}/{checks_runs}"
         elif p.epoch == checks:  # the final run's length is known from its first report on
             self.text = f"Final training on all {self.n_ratings} ratings… · {eta}"
-            self.short = "final training"
+            self.short = "final run"
         elif now <= p.epochs:
             self.text = (f"Final training on all {self.n_ratings} ratings: epoch {now - checks} of "
                          f"{p.epochs - checks} · {eta}")
-            self.short = f"final training {now - checks}/{p.epochs - checks}"
+            self.short = f"final run {now - checks}/{p.epochs - checks}"
         else:
             self.text = "Saving your profile and choosing the score you see…"
             self.short = "saving"
@@ -99,6 +106,7 @@ class TrainingDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.NonModal)
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
+        self.user, self.n_ratings = user, n_ratings
         self.heading = QLabel(f"Training {user}'s personal model on {n_ratings} ratings…")
         self.heading.setWordWrap(True)
         self.bar = QProgressBar()
@@ -146,11 +154,13 @@ class TrainingDialog(QDialog):
         self.detail.setText(text)
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.setEnabled(True)
+        self.adjustSize()  # room for the longer closing words
 
     def finish(self, outcome, description: str) -> None:
         """``description``: ``taste.describe(outcome.agreement)`` (made by the worker)."""
         cv = outcome.result
         device = getattr(getattr(cv, "result", None), "device", None) or getattr(cv, "device", "")
+        self.heading.setText(f"{self.user}'s personal model, trained on {outcome.n_ratings} ratings:")
         parts = [description, adapters_line(cv, outcome.agreement),
                  f"Done in {outcome.seconds:.0f} s" + (f" on {device}" if device else "") + "."]
         self._closing("\n\n".join(p for p in parts if p))
