@@ -123,7 +123,9 @@ def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_o
     report = score_album(folder, catalog)
     by_path = {s.path: i for i, s in enumerate(report.scores)}
     personal = personal_scores(catalog, "ana", report, base=nima, device="cpu")
-    assert personal.source == "adapters"
+    # The adapters were trained and judged on ratings they did not see; whichever learner ranks ana's
+    # photos best with 90% confidence is what she sees.
+    assert "adapters" in personal.agreement.candidates and personal.agreement.better
     held = [by_path[p] for p, t in zip(paths, train, strict=True) if not t]
     truth = [stars[paths.index(report.scores[i].path)] for i in held]
     generic_rho = spearmanr([report.scores[i].mean for i in held], truth)[0]

@@ -221,3 +221,31 @@ def test_score_user_reports_a_profile_it_cannot_use(album, capsys, isolated_prof
     save_profile(other, path)
     rc, _, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
     assert rc == 2 and "resnet18-flickr" in err and "retrain" in err
+
+
+def test_adapters_stay_in_the_comparison_for_photos_rated_after_training(album, capsys, isolated_profiles):
+    """A photo rated after training was never seen by the final network: its cached prediction is as honest
+    as an out-of-fold one, so one more rating does not drop the adapters from the comparison."""
+    from aesthetic_curator.models import load_generic
+    from aesthetic_curator.personal import service
+    from aesthetic_curator.personal.adapters import PersonalNet, load_personal_state
+    from aesthetic_curator.scoring import Scorer, score_album
+
+    p = photos(album)
+    for stars, photo in zip((1, 2, 4, 5, 3, 2), p, strict=False):
+        assert run(capsys, "rate", "--user", "ann", stars, photo)[0] == 0
+    assert run(capsys, "train", "--user", "ann", "--epochs", "1", "-q")[0] == 0
+    profile = service.load_user_profile("ann")
+    pspec = service.personal_spec(profile_path("ann"), NIMA_MOBILENET_AVA)
+    network = PersonalNet(load_generic()[0])
+    load_personal_state(network, profile.personal_state)
+    with Catalog() as catalog:  # the album scanned, and by the adapters as the app does when they are the score
+        score_album(album, catalog)
+        score_album(p[:7], catalog, scorer=Scorer(network, pspec, device="cpu"), require_look=False)
+    assert run(capsys, "rate", "--user", "ann", "5", p[6])[0] == 0
+    with Catalog() as catalog:
+        taste, _ = service.user_taste(catalog, "ann", profile=profile)
+        assert "adapters" in taste.agreement.candidates and taste.agreement.n_ratings == 7
+        catalog.set_ratings("ann", [(catalog.photo_id_for_file(p[7]), 4.0)])  # rated, never scanned by the adapters
+        taste, _ = service.user_taste(catalog, "ann", profile=profile)
+    assert "adapters" not in taste.agreement.candidates  # not on equal terms: they wait for the next training

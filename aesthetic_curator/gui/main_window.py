@@ -84,7 +84,7 @@ def taste_report(catalog_path: Path, user: str, album: ScanReport, folder: Path 
         else:
             scores = None
             profile = load_user_profile(user, folder=folder)
-            taste, _ = user_taste(cat, user, profile=profile)
+            taste, _ = user_taste(cat, user, profile=profile, folder=folder)
             agreement = taste.agreement if taste is not None else None
             stale = (agreement is not None and profile is not None and profile.personal_state is not None
                      and "adapters" not in agreement.candidates)  # as personal_scores decides it

@@ -367,7 +367,7 @@ def train_user(
     )
     path = profile_path(user, folder)
     save_profile(profile, path)
-    taste, _ = user_taste(catalog, user, profile=profile, spec=spec)
+    taste, _ = user_taste(catalog, user, profile=profile, spec=spec, folder=folder)
     return TrainOutcome(profile, path, len(ratings), time.monotonic() - start, cv, skipped,
                         taste.agreement if taste is not None else None)
 
@@ -447,29 +447,43 @@ def taste_inputs(catalog: Catalog, ratings: dict[int, float], spec: WeightsSpec 
                        np.array([ratings[i] for i in ids], np.float64))
 
 
-def _adapter_oof(profile: Profile | None, photo_ids: Sequence[int]) -> np.ndarray | None:
-    """The trained adapters' out-of-fold predictions of these rated photos, when the profile holds one for
-    every one of them (ratings added since training make the comparison unfair: retrain first)."""
+def _adapter_oof(catalog: Catalog, user: str, profile: Profile | None, photo_ids: Sequence[int],
+                 spec: WeightsSpec, folder: Path | None) -> np.ndarray | None:
+    """The trained adapters' predictions of these rated photos by networks that never saw their rating.
+
+    A photo rated before training: its out-of-fold prediction, stored in the profile. A photo rated since:
+    the final network's prediction, which the app's scan has cached in the catalog (the final network was
+    trained before that rating existed). None when some rated photo has neither: then the comparison would
+    not be on equal terms, and the adapters wait for the next training.
+    """
     if profile is None or profile.personal_state is None or not profile.oof:
         return None
-    if not all(pid in profile.oof for pid in photo_ids):
-        return None
-    return np.array([profile.oof[pid] for pid in photo_ids], np.float64)
+    missing = [pid for pid in photo_ids if pid not in profile.oof]
+    later: dict[int, float] = {}
+    if missing:
+        path = profile_path(user, folder)
+        if not path.exists():
+            return None
+        stored = catalog.scores_for(missing, personal_spec(path, spec).model_id)
+        if len(stored) < len(missing):
+            return None
+        later = {pid: float(v.mean) for pid, v in stored.items()}
+    return np.array([profile.oof.get(pid, later.get(pid, np.nan)) for pid in photo_ids], np.float64)
 
 
 def user_taste(catalog: Catalog, user: str, *, profile: Profile | None = None, spec: WeightsSpec = NIMA_MOBILENET_AVA,
-               ratings: dict[int, float] | None = None, album: Sequence[PhotoScore] = ()
+               ratings: dict[int, float] | None = None, album: Sequence[PhotoScore] = (), folder: Path | None = None
                ) -> tuple[TasteModel | None, TasteInputs | None]:
     """Fit the personal score ``user`` sees from all their ratings (milliseconds: features only).
 
-    (None, None) when they have no rated photo with a generic score. The trained adapters join the
-    comparison through the out-of-fold predictions stored in ``profile``.
+    (None, None) when they have no rated photo with a generic score. The trained adapters in ``profile``
+    join the comparison through predictions made without each rating (see :func:`_adapter_oof`).
     """
     ratings = catalog.ratings(user) if ratings is None else ratings
     inputs = taste_inputs(catalog, ratings, spec, album) if ratings else None
     if inputs is None:
         return None, None
-    oof = _adapter_oof(profile, inputs.photo_ids)
+    oof = _adapter_oof(catalog, user, profile, inputs.photo_ids, spec, folder)
     model = fit_taste(inputs.descriptors, inputs.generic, inputs.stars, space=inputs.space,
                       extra={"adapters": oof} if oof is not None else None)
     return model, inputs
@@ -517,7 +531,8 @@ def personal_scores(
         return PersonalScores(None, np.zeros(0), len(ratings))
     path = profile_path(user, folder)
     profile = _checked(load_profile(path, spec), user, path) if use_adapters and path.exists() else None
-    taste, inputs = user_taste(catalog, user, profile=profile, spec=spec, ratings=ratings, album=album.scores)
+    taste, inputs = user_taste(catalog, user, profile=profile, spec=spec, ratings=ratings, album=album.scores,
+                               folder=folder)
     if taste is None or inputs is None:
         return PersonalScores(None, np.zeros(0), 0)
     features = descriptors(album.scores, inputs.uses_look)
