@@ -118,7 +118,7 @@ def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_o
     catalog = Catalog(tmp_path / "catalog.sqlite3")
     result = import_ratings(catalog, "ana", paths, style="darktable")
     assert result.ratings == int(train.sum())
-    train_user(catalog, "ana", base=nima, config=TrainConfig(epochs=8), device="cpu")
+    train_user(catalog, "ana", base=nima, config=TrainConfig(epochs=2), device="cpu")
 
     report = score_album(folder, catalog)
     by_path = {s.path: i for i, s in enumerate(report.scores)}

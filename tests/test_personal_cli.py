@@ -190,9 +190,19 @@ def test_train_needs_five_ratings_then_judges_the_adapters_on_ratings_they_did_n
     profile = load_profile(path, NIMA_MOBILENET_AVA)
     assert profile.n_ratings == 6 and len(profile.oof) == 6  # every rating predicted by a network that missed it
 
+    from aesthetic_curator.personal.service import load_user_profile, user_taste
+    from aesthetic_curator.personal.taste import describe
+
+    with Catalog() as catalog:  # the figures the CLI printed, computed directly
+        direct, _ = user_taste(catalog, "ann", profile=load_user_profile("ann"))
+    assert describe(direct.agreement) in err
+
     rc, out, err = run(capsys, "score", album, "--user", "ann", "--json", "-q")
     assert rc == 0, err
     doc = json.loads(out)
+    assert describe(direct.agreement) in err
+    assert doc["agreement"]["personal"] == pytest.approx(direct.agreement.personal)
+    assert doc["agreement"]["generic"] == pytest.approx(direct.agreement.generic)
     assert "adapters" in doc["agreement"]["candidates"]  # judged beside the cheap learners
     assert doc["personal_source"] == doc["agreement"]["method"]
     assert_personal_scores(doc, 9)
