@@ -105,6 +105,17 @@ def _roots(args: argparse.Namespace) -> list[Path] | None:
     return roots
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of 1 or more, refused with a one-line message otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _print_skipped(skipped) -> None:
     if skipped:
         print(f"\nskipped {len(skipped)} file(s):", file=sys.stderr)
@@ -493,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "photos better than the generic score and the cheap taste models do. The "
                                    "profile is replaced only when training completes.")
     p.add_argument("--user", required=True)
-    p.add_argument("--epochs", type=int, default=8,
+    p.add_argument("--epochs", type=_at_least_one, default=8,
                    help="epochs of each cross-validation run; the final run keeps the best count (default 8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
