@@ -4,14 +4,13 @@ These are the functions the CLI and the GUI share. Each runs on the caller's thr
 them from workers), takes an open :class:`~aesthetic_curator.catalog.Catalog`, reports through plain
 callbacks and stops on a ``threading.Event``. Nothing here knows about Qt.
 
-Where a personal score comes from, in order of preference:
-
-1. **adapters**: the user's trained personal network (a profile file with a personal state). Its
-   scores need one inference pass over the album and are cached in the catalog under a model id
-   that includes the profile's hash, so a retrained profile never reuses stale scores.
-2. **PAM offsets**: from the first rating on, fitted in milliseconds on the generic features
-   already in the catalog; no inference at all.
-3. none: with no rating the user has no personal score, only the generic one.
+Where a personal score comes from: :func:`user_taste` fits, after every rating and in milliseconds,
+the per-user choice of :mod:`.taste` (a linear taste model, PAM offsets, or the trained adapters judged on
+their out-of-fold predictions, each adopted only when it ranks the user's rated photos better than the
+generic score with 90% confidence). :func:`personal_scores` applies it to an album; only when the adopted
+method is the adapters does that need an inference pass (cached in the catalog under a model id that
+includes the profile's hash, so a retrained profile never reuses stale scores). :func:`train_user` is the
+heavy part: the cross-validated adapters of :mod:`.heavy`.
 """
 
 from __future__ import annotations

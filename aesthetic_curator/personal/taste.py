@@ -3,17 +3,19 @@
 Why this module exists: a personal score that ranks someone's photos worse than the generic one is
 worse than none, and with 10-20 ratings every learner is noisy. So nothing here is trusted on faith:
 
-1. Several cheap learners are fitted on the generic network's pooled features (already in the
-   catalog: no inference), each with its own hyperparameters chosen inside the training data:
+1. Cheap learners are fitted on what the scan already stored for every photo (no inference): its
+   *descriptor*, the generic network's pooled features and, when every photo has them, the first
+   layer's channel statistics (how the photo looks: exposure, colour, contrast), each block embedded on
+   its own PCA of a catalog-wide sample (:class:`TasteSpace`):
 
-   * ``linear``: Bayesian ridge ``stars = a + b z(g) + w . e(x)``: ``z(g)`` the generic score's standing
-     in the album, ``e(x)`` the photo's album-PCA embedding. The slope ``b`` is shrunk toward a
-     crowd-agreeing prior but free to turn negative for a user who rates against the crowd; ``w`` (a
-     taste direction in feature space) is shrunk toward zero with a strength chosen by exact
-     leave-one-out error. A linear map generalises from ten ratings where a kernel cannot.
-   * ``pam``: Ren et al.'s PAM offsets (RBF kernel ridge, :mod:`.pam`): local, needs more ratings.
-   * ``adapters``: the trained personal network (the heavy part), when the caller has its
-     out-of-fold predictions (see :mod:`.heavy`).
+   * ``linear``: Bayesian ridge ``stars = a + b z(g) + w_1 . e_1(x) + w_2 . e_2(x)``: ``z(g)`` the generic
+     score's standing, ``e_b(x)`` the photo's embedding in block b. The slope ``b`` is shrunk toward a
+     crowd-agreeing prior but free to turn negative for a user who rates against the crowd; each taste
+     direction ``w_b`` is shrunk toward zero with its own strength, chosen by the marginal likelihood of
+     the ratings. A linear map generalises from ten ratings where a kernel cannot.
+   * ``pam``: Ren et al.'s PAM offsets (RBF kernel ridge on the pooled features, :mod:`.pam`).
+   * ``adapters``: the trained personal network (the heavy part), through its out-of-fold predictions
+     (see :mod:`.heavy`), passed in as ``extra``.
 
 2. Every candidate's **out-of-fold** predictions come from leave-one-out (up to ``LOO_MAX`` ratings) or
    ``FOLDS``-fold cross-validation of the *whole* fit, hyperparameter choice included, so the agreement
@@ -21,10 +23,12 @@ worse than none, and with 10-20 ratings every learner is noisy. So nothing here 
 
 3. The best candidate is adopted only when a paired bootstrap over the rated photos says it ranks
    them better than the generic score with ``CONFIDENCE`` confidence. Otherwise the user sees the generic
-   ranking on their own star scale, and is told to rate more. A user whose ratings are noise gets the
-   generic ranking; a user with a clear taste gets theirs from about ten ratings.
+   ranking on their own star scale, and is told to rate more (:func:`describe`). A user whose ratings are
+   noise keeps the generic ranking (bar the few the 90% lets through by chance); a user who rates against
+   the crowd is recognised from about ten ratings, a taste in how photos look from about twenty.
 
-Fitting all of it for 100 ratings takes tens of milliseconds, so it runs after every rating.
+Measured on real photographs with 24 kinds of simulated users: docs/eval/README.md. Fitting all of it
+takes 0.1-0.5 s for 20-500 ratings, so it runs after every rating.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from .agreement import METHOD_NAMES, Agreement, describe
+from .limits import MIN_RATINGS
 from .pam import (
     PRIOR_SLOPE,
     PRIOR_WEIGHT,
@@ -56,7 +62,6 @@ STATE_VERSION = 1
 #: Ridge strengths of each taste block (relative to the noise). With the embedding scaled to unit mean
 #: square norm, 1/lambda is the prior variance of a block's taste term in units of the rating noise.
 LAMBDAS = (1e6, 100.0, 30.0, 10.0, 3.0, 1.0, 0.3, 0.1)
-MIN_RATINGS = 5  # below this nothing is learnt: the generic ranking on the user's scale
 LOO_MAX = 20  # leave-one-out up to this many ratings, k-fold above
 FOLDS = 10
 CONFIDENCE = 0.9  # a candidate replaces the generic ranking only when it is better with this confidence
@@ -343,37 +348,6 @@ def better_than_generic(oof: np.ndarray, generic: np.ndarray, t: np.ndarray, *, 
 
 
 @dataclass
-class Agreement:
-    """How well a score agrees with the user's own ratings, as Spearman's rho over their rated photos.
-
-    ``personal`` comes from out-of-fold predictions (each photo predicted by a model that did not see
-    its rating); ``generic`` needs no cross-validation (the generic model never sees ratings).
-    """
-
-    n_ratings: int
-    personal: float
-    generic: float
-    method: str
-    candidates: dict[str, float] = field(default_factory=dict)
-    confidence: float = float("nan")
-
-    @property
-    def better(self) -> bool:
-        return self.method != "generic"
-
-    def to_state(self) -> dict:
-        return {"n_ratings": int(self.n_ratings), "personal": float(self.personal), "generic": float(self.generic),
-                "method": self.method, "candidates": {k: float(v) for k, v in self.candidates.items()},
-                "confidence": float(self.confidence)}
-
-    @classmethod
-    def from_state(cls, state: dict) -> Agreement:
-        return cls(int(state["n_ratings"]), float(state["personal"]), float(state["generic"]), str(state["method"]),
-                   {str(k): float(v) for k, v in dict(state.get("candidates", {})).items()},
-                   float(state.get("confidence", float("nan"))))
-
-
-@dataclass
 class TasteModel:
     """The user's personal score: the adopted learner (or the calibrated generic score) and why."""
 
@@ -495,34 +469,5 @@ def fit_taste(descriptors: np.ndarray, generic: np.ndarray, ratings: np.ndarray,
     return model
 
 
-METHOD_NAMES = {
-    "generic": "the generic score",
-    "linear": "a taste model on the photos' features",
-    "pam": "PAM offsets",
-    "adapters": "your trained adapters",
-}
-
-
-def _figure(rho: float) -> str:
-    return "n/a" if not np.isfinite(rho) else f"{rho:+.2f}"
-
-
-def describe(agreement: Agreement) -> str:
-    """In plain words: which score the user sees, how well it agrees with their own ratings on photos it did
-    not see, next to the generic score's figure, and whether to rate more. The CLI and the app both say this."""
-    a = agreement
-    scale = "(1 = ranks your photos exactly as you did, 0 = no better than chance)"
-    if a.n_ratings < MIN_RATINGS:
-        return (f"{a.n_ratings} rating(s): too few to learn your taste from yet, so your score follows the generic "
-                f"ranking on your star scale. Rate at least {MIN_RATINGS} photos.")
-    if a.better:
-        return (f"From your {a.n_ratings} ratings, your personal score ({METHOD_NAMES.get(a.method, a.method)}) "
-                f"agrees with your own ratings at {_figure(a.personal)} on photos it did not see, against "
-                f"{_figure(a.generic)} for the generic score {scale}. It ranks your photos better than the "
-                f"generic score does.")
-    best = max(a.candidates.items(), key=lambda kv: kv[1] if np.isfinite(kv[1]) else -9, default=None)
-    tried = (f" (best tried: {METHOD_NAMES.get(best[0], best[0])}, {_figure(best[1])} on photos it did not see)"
-             if best else "")
-    return (f"From your {a.n_ratings} ratings, nothing learnt ranks your photos reliably better than the generic "
-            f"score yet{tried}; the generic score agrees with your ratings at {_figure(a.generic)} {scale}. "
-            f"Your score follows the generic ranking: rate more photos, especially ones you disagree with.")
+__all__ = ["METHOD_NAMES", "Agreement", "LinearTaste", "TasteModel", "TasteSpace", "describe", "fit_linear",
+           "fit_space", "fit_taste", "soft_stars", "spearman"]

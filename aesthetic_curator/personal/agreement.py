@@ -1,0 +1,78 @@
+"""How well a personal score knows its user, in figures and in plain words.
+
+Kept free of torch and of the learners, so the app's GUI thread can word an agreement it received from a
+worker, and the CLI and the app say exactly the same sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .limits import MIN_RATINGS
+
+
+@dataclass
+class Agreement:
+    """How well a score agrees with the user's own ratings, as Spearman's rho over their rated photos.
+
+    ``personal`` comes from out-of-fold predictions (each photo predicted by a model that did not see
+    its rating); ``generic`` needs no cross-validation (the generic model never sees ratings).
+    """
+
+    n_ratings: int
+    personal: float
+    generic: float
+    method: str
+    candidates: dict[str, float] = field(default_factory=dict)
+    confidence: float = float("nan")
+
+    @property
+    def better(self) -> bool:
+        return self.method != "generic"
+
+    def to_state(self) -> dict:
+        return {"n_ratings": int(self.n_ratings), "personal": float(self.personal), "generic": float(self.generic),
+                "method": self.method, "candidates": {k: float(v) for k, v in self.candidates.items()},
+                "confidence": float(self.confidence)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Agreement:
+        return cls(int(state["n_ratings"]), float(state["personal"]), float(state["generic"]), str(state["method"]),
+                   {str(k): float(v) for k, v in dict(state.get("candidates", {})).items()},
+                   float(state.get("confidence", float("nan"))))
+
+
+
+METHOD_NAMES = {
+    "generic": "the generic score",
+    "linear": "a taste model on the photos' features",
+    "pam": "PAM offsets",
+    "adapters": "your trained adapters",
+}
+
+
+def _figure(rho: float) -> str:
+    return "n/a" if not np.isfinite(rho) else f"{rho:+.2f}"
+
+
+def describe(agreement: Agreement) -> str:
+    """In plain words: which score the user sees, how well it agrees with their own ratings on photos it did
+    not see, next to the generic score's figure, and whether to rate more. The CLI and the app both say this."""
+    a = agreement
+    scale = "(1 = ranks your photos exactly as you did, 0 = no better than chance)"
+    if a.n_ratings < MIN_RATINGS:
+        return (f"{a.n_ratings} rating(s): too few to learn your taste from yet, so your score follows the generic "
+                f"ranking on your star scale. Rate at least {MIN_RATINGS} photos.")
+    if a.better:
+        return (f"From your {a.n_ratings} ratings, your personal score ({METHOD_NAMES.get(a.method, a.method)}) "
+                f"agrees with your own ratings at {_figure(a.personal)} on photos it did not see, against "
+                f"{_figure(a.generic)} for the generic score {scale}. It ranks your photos better than the "
+                f"generic score does.")
+    best = max(a.candidates.items(), key=lambda kv: kv[1] if np.isfinite(kv[1]) else -9, default=None)
+    tried = (f" (best tried: {METHOD_NAMES.get(best[0], best[0])}, {_figure(best[1])} on photos it did not see)"
+             if best else "")
+    return (f"From your {a.n_ratings} ratings, nothing learnt ranks your photos reliably better than the generic "
+            f"score yet{tried}; the generic score agrees with your ratings at {_figure(a.generic)} {scale}. "
+            f"Your score follows the generic ranking: rate more photos, especially ones you disagree with.")
