@@ -49,8 +49,8 @@ Say = Callable[[str], object]
 def load_manifest() -> dict:
     """The committed choice of photos: ``{"packages": {name: {"version", "licence", "files"}}}``.
 
-    Read from the file beside this module rather than through package data, so it works from a source checkout and an
-    editable install alike."""
+    Read from the file beside this module (declared as package data in pyproject.toml, so a wheel carries it
+    too)."""
     with _JSON.open(encoding="utf-8") as fh:
         return json.load(fh)
 
