@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(2)
     base, _ = load_generic()
     start = time.monotonic()
-    bed = build_bed(args.album, base, keep_images="adapters" in args.methods, say=print)
+    bed = build_bed(args.album, base, keep_images=any("adapters" in m for m in args.methods), say=print)
     users = [u for u in USERS if not args.users or u.name in args.users]
     report = run_bed(bed, users=users, seeds=args.seeds, ks=args.k, methods=args.methods,
                      selections=args.selections, base=base, say=print if args.verbose else (lambda s: None))

@@ -218,6 +218,22 @@ def predict_method(method: str, bed: Bed, train: np.ndarray, stars: np.ndarray, 
 
         pool = Pool(bed.generic, bed.features, lambda i: bed.images[i])
         return predict("adapters", pool, list(train), stars, list(held), base=base, seed=seed)
+    if method == "taste+look+adapters":  # what a user sees after `train`: adapters judged beside the rest
+        from ..personal.adapters import PersonalNet, load_personal_state
+        from ..personal.heavy import cross_validate_adapters
+        from ..personal.training import TrainConfig
+        from .methods import predict_images
+
+        cv = cross_validate_adapters(base, [bed.images[i] for i in train], stars, bed.generic[train],
+                                     config=TrainConfig(epochs=8, seed=seed), device="cpu")
+        x, space = spaces["look_descriptors"], spaces["looked"]
+        model = fit_taste(x[train], bed.generic[train], stars, space=space, extra={"adapters": cv.oof})
+        network = None
+        if model.method == "adapters":
+            net = PersonalNet(base)
+            load_personal_state(net, cv.result.state)
+            network = predict_images(net, [bed.images[i] for i in held], device="cpu")
+        return model.predict(x[held], bed.generic[held], adapters=network)
     raise ValueError(f"unknown method {method!r}")
 
 
