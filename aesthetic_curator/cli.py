@@ -131,6 +131,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     personal: dict[str, float] | None = None
     source = None
     agreement = None
+    stale = False
     with Catalog(args.catalog) as catalog:
         try:
             report = _scan(args, catalog, roots, bar)
@@ -139,8 +140,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
                 mine = personal_scores(catalog, args.user, report, device=args.device,
                                        progress=ProgressBar(enabled=not args.quiet))
-                source, agreement = mine.source, mine.agreement
-                if source is None:
+                source, agreement, stale = mine.source, mine.agreement, mine.adapters_stale
+                if source is None and not report.scores:
+                    print(f"note: no photo here to give {args.user}'s personal score", file=sys.stderr)
+                elif source is None:
                     print(f"note: {args.user} has no ratings yet, so no personal score "
                           f"(rate photos with 'aesthetic-curator rate')", file=sys.stderr)
                 else:
@@ -182,9 +185,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     else:
         _print_table(rows, roots, out, personal)
     if agreement is not None:
-        from .personal.taste import describe
+        from .personal.agreement import describe
 
         print(f"personal scores of {args.user}, in stars. {describe(agreement)}", file=sys.stderr)
+        if stale:
+            print(f"note: {args.user} rated photos since the adapters were trained; 'aesthetic-curator train "
+                  f"--user {args.user}' judges them on the new ratings too", file=sys.stderr)
     _print_skipped(report.skipped)
     if not report.scores:
         print("error: no photo could be scored", file=sys.stderr)
@@ -285,14 +291,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 130
     cv = outcome.result
     _print_skipped(outcome.skipped)
-    adapters = (f"the adapters kept {cv.epochs} epoch(s) (out-of-fold Spearman {cv.curve[cv.epochs]:+.2f}, "
-                f"generic {cv.curve[0]:+.2f} calibrated)" if cv.epochs else
-                "training the adapters did not beat the calibrated generic score on ratings they did not see")
-    print(f"trained {args.user} on {outcome.n_ratings} ratings in {outcome.seconds:.0f}s on {cv.result.device}: "
-          f"{adapters}\nprofile: {outcome.path}", file=sys.stderr)
-    if outcome.agreement is not None:
-        from .personal.taste import describe
+    from .personal.agreement import adapters_sentence, describe
 
+    print(f"trained {args.user} on {outcome.n_ratings} ratings in {outcome.seconds:.0f}s on {cv.result.device}; "
+          f"profile: {outcome.path}", file=sys.stderr)
+    if outcome.agreement is not None:
+        print(adapters_sentence(outcome.agreement, cv.epochs), file=sys.stderr)
         print(describe(outcome.agreement), file=sys.stderr)
     return 0
 

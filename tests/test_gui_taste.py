@@ -4,6 +4,7 @@ retraining in the background with Cancel in the status bar, and the training dia
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,6 +20,7 @@ from aesthetic_curator.gui.main_window import TRAIN_OFFER_EVERY, MainWindow
 from aesthetic_curator.gui.taste_panel import AgreementPlot, short_taste
 from aesthetic_curator.gui.training_dialog import CV_RUNS, TrainingDialog, TrainingTracker
 from aesthetic_curator.personal import heavy, service, taste
+from aesthetic_curator.personal.agreement import adapters_sentence
 from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.service import Preparing
 from aesthetic_curator.personal.training import TrainConfig, TrainProgress
@@ -202,13 +204,15 @@ def test_training_dialog_finish_says_what_the_core_says(qtbot):
     dialog.finish(outcome, taste.describe(agreement))
     text = dialog.detail.text()
     assert text.startswith(taste.describe(agreement))
-    assert "kept 3 epochs" in text and "they are now your score" in text and "Done in 42 s on cpu" in text
+    assert adapters_sentence(agreement, 3) in text  # the CLI's sentence, word for word
+    assert "3 epochs" in text and "+0.61 on ratings they did not see" in text and "they are now your score" in text
+    assert "Done in 42 s on cpu" in text
     assert dialog.heading.text() == "Ana's personal model, trained on 20 ratings:"
     dialog2 = TrainingDialog(None, "Ana", 20)
     qtbot.addWidget(dialog2)
-    cv.epochs = 0
-    dialog2.finish(outcome, "x")
-    assert "did not beat the calibrated generic score" in dialog2.detail.text()
+    other = taste.Agreement(20, 0.4, 0.25, "linear", {"linear": 0.4, "adapters": 0.1}, 0.95)
+    dialog2.finish(SimpleNamespace(result=cv, agreement=other, seconds=42.0, n_ratings=20), "x")
+    assert "not reliably better than the score below, so not used" in dialog2.detail.text()
 
 
 def test_status_bar_short_form():
@@ -231,3 +235,27 @@ def test_agreement_plot_paints_any_curve(qtbot):
     assert image.width() == 260 and image.height() == 124
     plot.set_curve([])
     plot.grab()
+
+
+def test_rated_photos_that_cannot_be_found_never_restart_the_automatic_training(qtbot, make_window, album24,
+                                                                                tmp_path):
+    """Twelve photos rated on a drive that is now unplugged: the training after ten new ratings uses the ten it
+    can read, and when it ends nothing restarts it (the review found it restarting forever)."""
+    away = tmp_path / "external"
+    away.mkdir()
+    for p in sorted(album24.glob("*.jpg"))[12:]:  # other photos (mirrored): ratings follow content
+        Image.open(p).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(away / f"away-{p.name}", quality=90)
+    window = make_window()
+    with Catalog(window.catalog.path) as cat:
+        service.rate_files(cat, window.user, [(p, 1.0 + i % 5) for i, p in enumerate(sorted(away.glob("*.jpg")))])
+    shutil.rmtree(away)
+    window.switch_user(window.user)  # pick up the ratings given elsewhere
+    open_and_score(qtbot, window, album24)
+    window.train_config = TrainConfig(epochs=1, batch_size=4)
+    rate(window, range(TRAIN_OFFER_EVERY))
+    assert window.training()
+    qtbot.waitUntil(lambda: not window.training(), timeout=600_000)
+    qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
+    assert profile_path(window.user, window.profiles_folder).exists()
+    assert window.ratings_at_training == 12 + TRAIN_OFFER_EVERY
+    assert not window.training() and not window.offer_button.isVisible()

@@ -87,8 +87,8 @@ def taste_report(catalog_path: Path, user: str, album: ScanReport, folder: Path 
             taste, _ = user_taste(cat, user, profile=profile, folder=folder)
             agreement = taste.agreement if taste is not None else None
             stale = (agreement is not None and profile is not None and profile.personal_state is not None
-                     and "adapters" not in agreement.candidates)  # as personal_scores decides it
-        curve = agreement_curve(cat, user) if agreement is not None else []
+                     and bool(profile.oof) and "adapters" not in agreement.candidates)  # as personal_scores
+        curve = agreement_curve(cat, user, now=agreement) if agreement is not None else []
     return TasteReport(user, album, scores, agreement, describe(agreement) if agreement is not None else None,
                        stale, curve)
 
@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.train_config = None  # training.TrainConfig; None: the defaults
         self.train_auto = False  # the running training started by itself (nobody asked to watch it)
         self.training_for = ""
+        self.training_started_with = 0  # the user's ratings when the running training started
         self.train_tracker: TrainingTracker | None = None
         self.training_dialog: TrainingDialog | None = None
         self._after_training: list = []  # user actions waiting for a training to stop
@@ -933,14 +934,16 @@ class MainWindow(QMainWindow):
         user, catalog_path, folder, config = self.user, self.catalog.path, self.profiles_folder, self.train_config
 
         def work(report, cancel):
+            from ..personal.agreement import describe
             from ..personal.service import train_user
-            from ..personal.taste import describe
 
             with Catalog(catalog_path) as cat:
                 outcome = train_user(cat, user, config=config, progress=report, cancel=cancel, folder=folder)
             return outcome, describe(outcome.agreement) if outcome.agreement is not None else ""
 
-        self.train_auto, self.training_for = auto, user
+        # What "new ratings since training" counts from: every rating at the start, found or not (a rated
+        # photo on an unplugged drive is not trained on, yet it is no new rating either).
+        self.train_auto, self.training_for, self.training_started_with = auto, user, n
         self.train_tracker = TrainingTracker(n)
         self.training_dialog = None
         self._run("train", work, self._train_progress, self._train_finished, self._train_failed,
@@ -1003,7 +1006,7 @@ class MainWindow(QMainWindow):
         if self.training_dialog is not None:
             self.training_dialog.finish(outcome, description)
         if self.training_for == self.user:
-            self.ratings_at_training = outcome.n_ratings
+            self.ratings_at_training = self.training_started_with
             self.auto_snoozed_at = -TRAIN_OFFER_EVERY
         self.statusBar().showMessage(f"{self.training_for}'s taste was retrained on {outcome.n_ratings} ratings",
                                      10000)

@@ -80,18 +80,12 @@ class TrainingTracker:
 
 
 def adapters_line(result, agreement) -> str:
-    """One sentence on the trained adapters (``heavy.CrossValidated``) and whether they are now used."""
-    chosen = int(getattr(result, "epochs", 0) or 0)
-    curve = list(getattr(result, "curve", []) or [])
-    if chosen <= 0:
-        return ("Adapters: training did not beat the calibrated generic score on ratings it did not see, "
-                "so they are not used.")
-    rho = curve[chosen] if chosen < len(curve) else float("nan")
-    figure = "n/a" if not math.isfinite(rho) else f"{rho:+.2f}"
-    used = agreement is not None and agreement.method == "adapters"
-    return (f"Adapters: kept {chosen} epoch{'' if chosen == 1 else 's'} of training ({figure} on ratings they "
-            f"did not see); " + ("they are now your score." if used else "not better than the score above, "
-                                                                         "so not used."))
+    """One sentence on the trained adapters (``heavy.CrossValidated``), the same as the CLI's."""
+    from ..personal.agreement import adapters_sentence
+
+    if agreement is None:
+        return ""
+    return adapters_sentence(agreement, int(getattr(result, "epochs", 0) or 0))
 
 
 class TrainingDialog(QDialog):

@@ -65,14 +65,29 @@ def describe(agreement: Agreement) -> str:
     if a.n_ratings < MIN_RATINGS:
         return (f"{a.n_ratings} rating(s): too few to learn your taste from yet, so your score follows the generic "
                 f"ranking on your star scale. Rate at least {MIN_RATINGS} photos.")
+    if not np.isfinite(a.generic) and not a.better:
+        return (f"Your {a.n_ratings} ratings are all the same, so they say nothing yet about what you prefer; "
+                f"your score follows the generic ranking. Use the whole 1-5 scale: stars for the photos you "
+                f"like, few for the ones you do not.")
     if a.better:
         return (f"From your {a.n_ratings} ratings, your personal score ({METHOD_NAMES.get(a.method, a.method)}) "
-                f"agrees with your own ratings at {_figure(a.personal)} on photos it did not see, against "
-                f"{_figure(a.generic)} for the generic score {scale}. It ranks your photos better than the "
-                f"generic score does.")
+                f"agrees with your own ratings at about {_figure(a.personal)} on photos it did not see, against "
+                f"{_figure(a.generic)} for the generic score {scale}. It very likely (90% confidence) ranks your "
+                f"photos better than the generic score does; with few ratings the figure runs a little high, and "
+                f"it firms up as you rate more.")
     best = max(a.candidates.items(), key=lambda kv: kv[1] if np.isfinite(kv[1]) else -9, default=None)
     tried = (f" (best tried: {METHOD_NAMES.get(best[0], best[0])}, {_figure(best[1])} on photos it did not see)"
              if best else "")
     return (f"From your {a.n_ratings} ratings, nothing learnt ranks your photos reliably better than the generic "
             f"score yet{tried}; the generic score agrees with your ratings at {_figure(a.generic)} {scale}. "
             f"Your score follows the generic ranking: rate more photos, especially ones you disagree with.")
+
+
+def adapters_sentence(agreement: Agreement, epochs: int) -> str:
+    """One sentence on the trained adapters after ``train``: their agreement on ratings they did not see,
+    and whether they are now the user's score."""
+    rho = agreement.candidates.get("adapters", float("nan"))
+    used = agreement.method == "adapters"
+    return (f"Adapters ({epochs} epoch{'' if epochs == 1 else 's'} of training): {_figure(rho)} on ratings they "
+            f"did not see; " + ("they are now your score." if used else "not reliably better than the score "
+                                                                       "below, so not used."))

@@ -434,16 +434,24 @@ def taste_inputs(catalog: Catalog, ratings: dict[int, float], spec: WeightsSpec 
     there is none. First-layer statistics join the descriptors when the sample, the rated photos and the
     ``album`` to be scored all have them."""
     stored = catalog.scores_for(list(ratings), spec.model_id)
-    ids = [pid for pid in ratings if pid in stored]
+    ids = [pid for pid in ratings if pid in stored and _finite(stored[pid])]  # a damaged row teaches nothing
     if not ids:
         return None
-    sample = catalog.score_sample(spec.model_id)
     rated = [stored[i] for i in ids]
-    with_look = all(s.look is not None for s in (*sample, *rated, *album))
+    # The look block joins when the photos to learn from and to score have it; the space is then fitted on
+    # the sample's rows that have it (an album not yet re-scanned since an upgrade changes nothing).
+    with_look = all(s.look is not None for s in (*rated, *album))
+    sample = [s for s in catalog.score_sample(spec.model_id) if _finite(s) and (s.look is not None or not with_look)]
+    if len(sample) < 2:
+        sample = rated
     widths = (rated[0].features.size, rated[0].look.size) if with_look else (rated[0].features.size,)
     space = fit_space(descriptors(sample, with_look), np.array([s.mean for s in sample], np.float64), widths)
     return TasteInputs(space, ids, descriptors(rated, with_look), np.array([s.mean for s in rated], np.float64),
                        np.array([ratings[i] for i in ids], np.float64))
+
+
+def _finite(score) -> bool:
+    return bool(np.isfinite(score.features).all() and (score.look is None or np.isfinite(score.look).all()))
 
 
 def _adapter_oof(catalog: Catalog, user: str, profile: Profile | None, photo_ids: Sequence[int],
@@ -492,9 +500,12 @@ def user_taste(catalog: Catalog, user: str, *, profile: Profile | None = None, s
 CURVE_POINTS = (5, 10, 15, 20, 30, 40, 50, 75, 100, 150, 200, 300, 500)
 
 
-def agreement_curve(catalog: Catalog, user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA) -> list[Agreement]:
+def agreement_curve(catalog: Catalog, user: str, spec: WeightsSpec = NIMA_MOBILENET_AVA, *,
+                    now: Agreement | None = None) -> list[Agreement]:
     """How the cross-validated agreement grew with the user's ratings, replayed in the order they gave them
-    (the features-only learners: the adapters' figure exists only for the ratings they were trained on)."""
+    (the features-only learners: the adapters' figure exists only for the ratings they were trained on).
+    ``now``: the agreement the user sees at present (the trained adapters may be in it), used as the last
+    point instead of refitting it, so the plot ends where the sentence does."""
     ratings = catalog.ratings(user)
     inputs = taste_inputs(catalog, ratings, spec) if ratings else None
     if inputs is None:
@@ -502,6 +513,9 @@ def agreement_curve(catalog: Catalog, user: str, spec: WeightsSpec = NIMA_MOBILE
     n = len(inputs)
     out = []
     for p in [p for p in CURVE_POINTS if p < n] + [n]:
+        if p == n and now is not None and now.n_ratings == n:
+            out.append(now)
+            continue
         out.append(fit_taste(inputs.descriptors[:p], inputs.generic[:p], inputs.stars[:p],
                              space=inputs.space).agreement)
     return out
@@ -536,7 +550,10 @@ def personal_scores(
         return PersonalScores(None, np.zeros(0), 0)
     features = descriptors(album.scores, inputs.uses_look)
     generic = np.array([s.mean for s in album.scores], np.float64)
-    stale = profile is not None and profile.personal_state is not None and "adapters" not in taste.agreement.candidates
+    # Adapters out of the comparison because of ratings given since training ("stale"), not because an
+    # earlier release trained them without out-of-fold predictions (then retraining is simply the way in).
+    stale = (profile is not None and profile.personal_state is not None and bool(profile.oof)
+             and "adapters" not in taste.agreement.candidates)
     if taste.method != "adapters":
         scores = taste.predict(features, generic)
         return PersonalScores(taste.method, scores, len(inputs), agreement=taste.agreement, adapters_stale=stale)
