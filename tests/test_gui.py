@@ -189,7 +189,7 @@ def test_learn_my_taste_trains_with_progress_and_refreshes_scores(qtbot, make_wi
     qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
     expected = core_taste_text(window)
     assert shown_taste(window) == expected
-    assert expected in dialog.detail.text() and "Adapters:" in dialog.detail.text()
+    assert expected in dialog.detail.text() and "Adapters (1 epoch of training): " in dialog.detail.text()
     with Catalog(window.catalog.path) as cat:
         album_scores = service.personal_scores(cat, window.user, window._album_report(),
                                                folder=window.profiles_folder)
