@@ -56,3 +56,25 @@ def scorer():
     from aesthetic_curator.scoring import Scorer
 
     return Scorer.generic(device="cpu", batch_size=16)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path):
+    """A factory of app windows on private settings, profiles and thumbnails (Qt imported only here)."""
+    from PySide6.QtCore import QSettings
+
+    from aesthetic_curator.gui.main_window import MainWindow
+
+    windows = []
+
+    def make() -> MainWindow:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(settings=settings, profiles_folder=tmp_path / "profiles", thumbnail_folder=tmp_path / "thumbs")
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()

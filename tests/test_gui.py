@@ -12,7 +12,7 @@ from PIL import Image
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from aesthetic_curator import album, imaging, scoring, thumbnails
 from aesthetic_curator.catalog import PICK, Catalog
@@ -22,6 +22,8 @@ from aesthetic_curator.personal import service, taste, training
 from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.training import TrainConfig
 from aesthetic_curator.scoring import ScanReport
+
+from gui_support import open_and_score
 
 WAIT = 60_000
 TRAIN_WAIT = 600_000  # a training on a loaded 2-core CPU: minutes, never a hang
@@ -47,30 +49,6 @@ def small_album(kodak_paths, tmp_path: Path) -> Path:
     for p in kodak_paths[:12]:
         Image.open(p).convert("RGB").resize((192, 192)).save(folder / f"{p.stem}.jpg", quality=90)
     return folder
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path: Path):
-    windows = []
-
-    def make() -> MainWindow:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(settings=settings, profiles_folder=tmp_path / "profiles",
-                       thumbnail_folder=tmp_path / "thumbs")
-        qtbot.addWidget(w)
-        w.show()
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()
-
-
-def open_and_score(qtbot, window: MainWindow, folder: Path) -> None:
-    with qtbot.waitSignal(window.scanFinished, timeout=WAIT):
-        window.open_album(folder)
-    qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
 
 
 def test_opening_kodak24_shows_24_items_and_scores_arrive(qtbot, qtmodeltester, make_window, kodak_dir):

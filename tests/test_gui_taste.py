@@ -13,7 +13,7 @@ from PIL import Image
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from aesthetic_curator.catalog import Catalog
 from aesthetic_curator.gui.main_window import TRAIN_OFFER_EVERY, MainWindow
@@ -24,6 +24,8 @@ from aesthetic_curator.personal.agreement import adapters_sentence
 from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.service import Preparing
 from aesthetic_curator.personal.training import TrainConfig, TrainProgress
+
+from gui_support import open_and_score
 
 WAIT = 60_000
 
@@ -36,29 +38,6 @@ def album24(kodak_paths, tmp_path: Path) -> Path:
     for p in kodak_paths:
         Image.open(p).convert("RGB").resize((160, 160)).save(folder / f"{p.stem}.jpg", quality=90)
     return folder
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path: Path):
-    windows = []
-
-    def make() -> MainWindow:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(settings=settings, profiles_folder=tmp_path / "profiles", thumbnail_folder=tmp_path / "thumbs")
-        qtbot.addWidget(w)
-        w.show()
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()
-
-
-def open_and_score(qtbot, window: MainWindow, folder: Path) -> None:
-    with qtbot.waitSignal(window.scanFinished, timeout=WAIT):
-        window.open_album(folder)
-    qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
 
 
 def rate(window: MainWindow, rows: range, stars=lambda r: 1 + r % 5) -> None:
