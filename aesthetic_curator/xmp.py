@@ -46,6 +46,9 @@ DEFAULT_PICK_LABEL = "Green"
 _PACKET_HEADER = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
 _KNOWN_PREFIXES = {NS_X: "x", NS_RDF: "rdf", NS_XMP: "xmp", NS_DIGIKAM: "digiKam", NS_OURS: PREFIX_OURS}
 _SERIALISING = threading.Lock()
+#: Real packets nest a dozen levels (an edit history's structures in a sequence); ElementTree's
+#: writer recurses per level, so a packet much deeper than this would overflow Python's stack.
+MAX_DEPTH = 100
 #: digiKam's pick label (it reads no reject from xmp:Rating -1): 1 rejected, 3 accepted.
 _DIGIKAM_PICK = {1: "3", -1: "1"}
 
@@ -88,11 +91,21 @@ class XmpPacket:
         if re.search(r"<!DOCTYPE|<!ENTITY", text, re.IGNORECASE):
             raise XmpError("XMP with a DTD or entity declarations is refused")
         prefixes: dict[str, str] = {}
+        depth = 0
         try:
-            events = ET.iterparse(io.StringIO(text), events=("start-ns",))
-            for _, (prefix, uri) in events:
-                if prefix and uri not in prefixes:
-                    prefixes[uri] = prefix
+            events = ET.iterparse(io.StringIO(text), events=("start-ns", "start", "end"))
+            for event, item in events:
+                if event == "start-ns":
+                    prefix, uri = item
+                    if prefix and uri not in prefixes:
+                        prefixes[uri] = prefix
+                elif event == "end":
+                    depth -= 1
+                else:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise XmpError(f"elements nested more than {MAX_DEPTH} levels deep: damaged or hostile, "
+                                       "not something a photo app writes")
             root = events.root
         except ET.ParseError as exc:
             raise XmpError(f"not well-formed XML ({exc})") from None
@@ -297,6 +310,8 @@ def _write_shared(packet: XmpPacket, stars: int, flag: int, pick_label: str, *, 
         ours = now is not None and (now == packet.get(NS_OURS, record) or (
             legacy and (name == "Rating" or (name == "Label" and bool(pick_label) and now == pick_label))))
         want = wanted[name]
+        if name == "Label" and want is not None and now == want and not ours:
+            continue  # a colour label the user set elsewhere: our pick shows through it, but it stays theirs
         if want is None and ours and name == "Rating":
             want = "0"  # un-rated: say so, for the apps that keep their own copy of the rating
         if want is not None:

@@ -215,3 +215,15 @@ def test_a_moved_photo_whose_sidecar_fails_is_reported_as_moved_and_stays_in_the
     assert "moved to" in result.skipped[0].reason and "sidecar" in result.skipped[0].reason
     assert catalog.photo_id_for_file(moved) in catalog.flags("ana")  # found under its new path
     assert broken.exists()  # not deleted: the copy beside the moved photo could not be merged
+
+
+def test_a_photo_whose_sidecar_is_nested_too_deep_is_exported_without_it(album, tmp_path):
+    from test_xmp import deeply_nested
+
+    folder, catalog, report = album
+    sidecar_path(folder / "kodim01.png").write_bytes(deeply_nested())
+    items = choose(report.scores, catalog, "ana", selection="picks")
+    result = export_photos(items, tmp_path / "out", sidecars="darktable")
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "kodim01.png" in names and "kodim02.png" in names
+    assert any(k.path.name == "kodim01.png" and "nested" in k.reason for k in result.skipped)

@@ -132,3 +132,19 @@ def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_o
     personal_rho = spearmanr(personal.scores[held], truth)[0]
     print(f"held-out Spearman: generic {generic_rho:.3f}, personal {personal_rho:.3f}")
     assert personal_rho > generic_rho + 0.05
+
+
+def test_a_deeply_nested_sidecar_is_skipped_and_every_other_photo_gets_its_sidecar(album):
+    from test_xmp import deeply_nested
+
+    _, catalog, report = album
+    ids = catalog.photo_ids(s.content_hash for s in report.scores)
+    pid = [ids[s.content_hash] for s in report.scores]
+    catalog.set_marks("ana", ratings=[(p, 4) for p in pid])
+    bad = report.scores[1].path
+    sidecar_path(bad).write_bytes(deeply_nested())
+    result = write_sidecars(catalog, "ana", report.scores)
+    assert [k.path for k in result.skipped] == [bad]
+    assert "nested" in result.skipped[0].reason
+    assert len(result.written) == len(report.scores) - 1
+    assert sidecar_path(bad).read_bytes() == deeply_nested()

@@ -263,3 +263,45 @@ def test_one_users_empty_marks_leave_another_users_rating(tmp_path):
     assert (marks.stars, marks.flag, marks.user) == (4, 1, "ana")
     update_sidecar(p, "darktable", stars=0, flag=0, user="ana")  # ana un-rates it
     assert read_marks(read_sidecar(sidecar_path(p))).empty
+
+
+def test_a_green_label_set_elsewhere_survives_a_pick_here_taken_back(tmp_path):
+    """Lightroom's Green label was there before we picked the photo: our pick did not set it, so
+    taking the pick back must not clear it (the label was not ours)."""
+    q = photo(tmp_path)
+    side = sidecar_path(q)
+    packet = read_sidecar(FIXTURES / "darktable.jpg.xmp")
+    packet.set(NS_XMP, "Label", "Green", "xmp")
+    side.write_bytes(packet.to_bytes())
+    update_sidecar(q, "darktable", stars=0, flag=1, user="ana")
+    assert read_marks(read_sidecar(side)).flag == 1
+    update_sidecar(q, "darktable", stars=0, flag=0, user="ana")
+    after = read_sidecar(side)
+    assert after.get(NS_XMP, "Label") == "Green"
+    assert read_marks(after).flag == 0  # our word (un-picked) still holds while nobody changed the label
+    # Our own Green label, set by a pick on a photo that had none, is still ours to clear.
+    mine = photo(tmp_path, "mine.jpg")
+    update_sidecar(mine, "darktable", stars=0, flag=1, user="ana")
+    assert read_sidecar(sidecar_path(mine)).get(NS_XMP, "Label") == "Green"
+    update_sidecar(mine, "darktable", stars=0, flag=0, user="ana")
+    assert read_sidecar(sidecar_path(mine)).get(NS_XMP, "Label") is None
+
+
+def deeply_nested(levels: int = 1000) -> bytes:
+    """A 7 KB sidecar whose description nests ``levels`` elements: well-formed XML that makes a
+    recursive walker (ElementTree's writer) overflow the stack."""
+    inner = "<a>" * levels + "</a>" * levels
+    return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            f'<rdf:Description rdf:about="">{inner}</rdf:Description></rdf:RDF></x:xmpmeta>').encode()
+
+
+def test_a_deeply_nested_sidecar_is_refused_with_a_reason(tmp_path):
+    q = photo(tmp_path)
+    side = sidecar_path(q)
+    side.write_bytes(deeply_nested())
+    before = side.read_bytes()
+    with pytest.raises(XmpError, match="nested"):
+        read_sidecar(side)
+    with pytest.raises(XmpError, match="nested"):
+        update_sidecar(q, "darktable", stars=3, flag=0, user="ana")
+    assert side.read_bytes() == before  # not ours to repair
