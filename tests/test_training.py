@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from traceback import walk_tb as traceback_frames
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from PIL import Image
 
 from aesthetic_curator.catalog import Catalog
 from aesthetic_curator.models import load_generic
+from aesthetic_curator.models.weights import NIMA_MOBILENET_AVA
 from aesthetic_curator.personal.profile import load_profile, profile_path
 from aesthetic_curator.personal.service import NotEnoughRatings, Preparing, rate_files, train_user
 from aesthetic_curator.personal.training import (
@@ -135,6 +137,46 @@ def test_cancel_from_another_thread_before_the_first_profile_leaves_no_file(rate
     assert not thread.is_alive()
     assert isinstance(outcome["result"], TrainingCancelled)
     assert not isolated_profiles.exists() or os.listdir(isolated_profiles) == []
+
+
+class _ClickWhenRead(list):
+    """Photos that press Cancel when the training takes the ``at``-th of them for a batch: the click lands
+    between building a batch and its training step, the moment a between-batches check misses."""
+
+    def __init__(self, photos, cancel: threading.Event, at: int):
+        super().__init__(photos)
+        self.cancel, self.at, self.reads = cancel, at, 0
+
+    def __getitem__(self, i):
+        self.reads += 1
+        if self.reads == self.at:
+            self.cancel.set()
+        return super().__getitem__(i)
+
+
+def test_a_cancel_mid_batch_stops_inside_the_network_and_leaves_no_hooks(base, small_images):
+    cancel = threading.Event()
+    photos = _ClickWhenRead(small_images, cancel, at=2)  # the second photo of the first batch
+    epochs = []
+    with pytest.raises(TrainingCancelled) as raised:
+        train_personal(base, photos, RATINGS, generic_scores=[5.0] * 8, config=SMALL, device="cpu", cancel=cancel,
+                       progress=epochs.append)
+    assert epochs == [] and photos.reads == 4  # the batch of 4 was built, no step was taken
+    frames = [f.f_code.co_name for f, _ in traceback_frames(raised.value.__traceback__)]
+    assert frames[-1] == "check" and "predict" in frames, "stopped at a batch boundary, not in the network"
+    assert all(not m._forward_pre_hooks and not m._forward_hooks for m in base.modules())
+
+
+def test_a_cancel_before_the_generic_scores_stores_none_of_them(rated_album, base, isolated_profiles):
+    """Photos rated before any scan are scored first: a Cancel stops that scan (not after it) too."""
+    cancel = threading.Event()
+    cancel.set()
+    with Catalog() as catalog:
+        with pytest.raises(TrainingCancelled):
+            train_user(catalog, "ann", base=base, config=SMALL, device="cpu", cancel=cancel,
+                       folder=isolated_profiles)
+        assert catalog.score_count(NIMA_MOBILENET_AVA.model_id) == 0
+    assert not profile_path("ann", isolated_profiles).exists()
 
 
 def test_trained_profile_loads_for_the_generic_model(rated_album, base, isolated_profiles):

@@ -39,8 +39,14 @@ class TrainingTracker:
         self.short = "reading photos…"
 
     def update(self, p) -> None:
-        if not hasattr(p, "epoch"):  # service.Preparing: photos being read
-            if p.done < p.total:
+        if not hasattr(p, "epoch"):  # service.Preparing: photos being scored or read
+            if getattr(p, "scoring", False):  # rated before any scan: generic scores first, then reading
+                busy = p.done < p.total
+                self.value, self.maximum = (p.done, p.total) if busy else (0, 0)
+                self.text = (f"Scoring the rated photos with the generic model: {p.done} of {p.total}" if busy
+                             else "Reading the rated photos…")
+                self.short = f"scoring photos {p.done}/{p.total}" if busy else "reading photos…"
+            elif p.done < p.total:
                 self.value, self.maximum = p.done, p.total
                 self.text = f"Reading the rated photos: {p.done} of {p.total}"
                 self.short = f"reading photos {p.done}/{p.total}"
@@ -141,10 +147,20 @@ class TrainingDialog(QDialog):
         self.detail.setText("Stopping… your previous personal model is kept.")
         self.buttons.setEnabled(False)
 
-    def _closing(self, text: str) -> None:
+    def _closing(self, text: str, stopped: str = "") -> None:
+        """``stopped``: what the bar says when the training did not complete ("Cancelled", "Failed"):
+        it keeps the point reached instead of showing 100%."""
         self.done_ = True
-        self.bar.setRange(0, 1)
-        self.bar.setValue(1)
+        if stopped:
+            if self.bar.maximum() == 0:  # busy when it stopped: no point reached to keep
+                self.bar.setRange(0, 1)
+                self.bar.setValue(0)
+                self.bar.setFormat(stopped)
+            else:
+                self.bar.setFormat(f"{stopped} at %p%" if self.bar.value() < self.bar.maximum() else stopped)
+        else:
+            self.bar.setRange(0, 1)
+            self.bar.setValue(1)
         self.detail.setText(text)
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         self.buttons.setEnabled(True)
@@ -160,7 +176,7 @@ class TrainingDialog(QDialog):
         self._closing("\n\n".join(p for p in parts if p))
 
     def fail(self, message: str) -> None:
-        self._closing(f"Training failed: {message}\nYour previous personal model is kept.")
+        self._closing(f"Training failed: {message}\nYour previous personal model is kept.", "Failed")
 
     def cancelled(self) -> None:
-        self._closing("Cancelled. Your previous personal model is kept.")
+        self._closing("Cancelled. Your previous personal model is kept.", "Cancelled")

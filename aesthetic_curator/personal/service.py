@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from ..catalog import Catalog
-from ..errors import PhotoError
-from ..imaging import is_photo_name, load_photo
+from ..errors import InvalidValueError, PhotoError
+from ..imaging import is_photo_name, load_photo, open_image
+from ..interrupt import Interrupted
 from ..models.weights import NIMA_MOBILENET_AVA, WeightsSpec, sha256_of
 from ..scoring import PhotoScore, ProgressCallback, ScanReport, SkippedFile, score_album
 from .profile import Profile, ProfileError, load_profile, profile_path, save_profile
@@ -55,9 +56,9 @@ def parse_stars(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a rating (1 to 5 stars, 0 to clear)") from None
+        raise InvalidValueError(f"{text!r} is not a rating (1 to 5 stars, 0 to clear)") from None
     if not STARS[0] <= value <= STARS[1]:
-        raise ValueError(f"{text!r} is not a rating (1 to 5 stars, 0 to clear)")
+        raise InvalidValueError(f"{text!r} is not a rating (1 to 5 stars, 0 to clear)")
     return value
 
 
@@ -67,22 +68,28 @@ def read_ratings_csv(path: Path) -> tuple[list[tuple[Path, float | None]], list[
     path = Path(path)
     rows: list[tuple[Path, float | None]] = []
     problems: list[str] = []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        for line_no, row in enumerate(csv.reader(fh), start=1):
-            if not row or all(not cell.strip() for cell in row):
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            lines = list(csv.reader(fh))
+    except UnicodeDecodeError:
+        raise InvalidValueError(f"{path} is not a CSV text file (UTF-8): expected 'path,rating' rows") from None
+    except (OSError, csv.Error) as exc:
+        raise InvalidValueError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    for line_no, row in enumerate(lines, start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) < 2:
+            problems.append(f"{path}:{line_no}: expected 'path,rating', got {','.join(row)!r}")
+            continue
+        try:
+            stars = parse_stars(row[1])
+        except ValueError as exc:
+            if line_no == 1:  # a header such as "path,rating"
                 continue
-            if len(row) < 2:
-                problems.append(f"{path}:{line_no}: expected 'path,rating', got {','.join(row)!r}")
-                continue
-            try:
-                stars = parse_stars(row[1])
-            except ValueError as exc:
-                if line_no == 1:  # a header such as "path,rating"
-                    continue
-                problems.append(f"{path}:{line_no}: {exc}")
-                continue
-            photo = Path(row[0].strip()).expanduser()
-            rows.append((photo if photo.is_absolute() else path.parent / photo, stars))
+            problems.append(f"{path}:{line_no}: {exc}")
+            continue
+        photo = Path(row[0].strip()).expanduser()
+        rows.append((photo if photo.is_absolute() else path.parent / photo, stars))
     return rows, problems
 
 
@@ -104,7 +111,7 @@ def rate_files(catalog: Catalog, user: str, items: Sequence[tuple[Path, float | 
             skipped.append(SkippedFile(Path(path), "not a photo file type"))
             continue
         try:
-            photo_id = catalog.photo_id_for_file(path)
+            photo_id = catalog.photo_id_for_file(path, check=open_image)
         except (OSError, PhotoError) as exc:
             skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
             continue
@@ -130,11 +137,14 @@ class RatedPhotos:
 
 
 def rated_photos(catalog: Catalog, user: str, *, spec: WeightsSpec = NIMA_MOBILENET_AVA,
-                 scorer=None) -> RatedPhotos:
+                 scorer=None, progress: ProgressCallback | None = None,
+                 cancel: threading.Event | None = None) -> RatedPhotos:
     """Every photo ``user`` rated that can still be found, with its generic score and features.
 
     Rated photos the generic model has not scored yet (rated from the command line before any
-    scan) are scored now. Photos whose every known path is gone are skipped with a reason.
+    scan) are scored now (``progress`` hears that scan). Photos whose every known path is gone are
+    skipped with a reason. A set ``cancel`` stops that scan within one layer of the network and raises
+    :class:`~aesthetic_curator.interrupt.Interrupted`.
     """
     ratings = catalog.ratings(user)
     paths = catalog.paths_of(ratings)
@@ -150,7 +160,9 @@ def rated_photos(catalog: Catalog, user: str, *, spec: WeightsSpec = NIMA_MOBILE
     stored = catalog.scores_for(located, spec.model_id)
     missing = [located[pid] for pid in located if pid not in stored]
     if missing:
-        report = score_album(missing, catalog, scorer=scorer, spec=spec)
+        report = score_album(missing, catalog, scorer=scorer, spec=spec, progress=progress, cancel=cancel)
+        if report.cancelled:
+            raise Interrupted
         skipped.extend(report.skipped)
         stored = catalog.scores_for(located, spec.model_id)
     ids = [pid for pid in located if pid in stored]
@@ -243,10 +255,12 @@ def rated_photos_outside(catalog: Catalog, ratings: dict[int, float], inside: se
 # -- training ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Preparing:
-    """Progress while the rated photos are decoded, before the first epoch."""
+    """Progress before the first epoch: ``done`` of ``total`` rated photos decoded for training, or, when
+    ``scoring``, given their generic scores first (photos rated before any scan had none)."""
 
     done: int
     total: int
+    scoring: bool = False
 
 
 @dataclass
@@ -316,7 +330,7 @@ def train_user(
     The adapters become the score the user sees only if their out-of-fold predictions rank the user's
     photos better than the generic score and the cheap learners (:mod:`.taste`); the outcome's
     ``agreement`` says which score that is. ``base``: the generic network (default: the one ``spec``
-    names, loaded here). ``progress`` gets :class:`Preparing` while photos are decoded, then
+    names, loaded here). ``progress`` gets :class:`Preparing` while photos are scored and decoded, then
     ``training.TrainProgress`` after each epoch of every run. A cancel raises
     ``training.TrainingCancelled`` and, like any failure, leaves the previous profile as it was: the new
     one is written (atomically) only at the very end.
@@ -333,7 +347,11 @@ def train_user(
         base, loaded = load_generic()
         if loaded.sha256 != spec.sha256:
             raise ValueError(f"no built-in network for {spec.model_id}; pass base=")
-    rated = rated_photos(catalog, user, spec=spec)
+    scan_progress = None if progress is None else lambda p: progress(Preparing(p.done, p.total, scoring=True))
+    try:
+        rated = rated_photos(catalog, user, spec=spec, progress=scan_progress, cancel=cancel)
+    except Interrupted:
+        raise TrainingCancelled from None
     if len(rated) < MIN_RATINGS:
         raise NotEnoughRatings(
             f"{user} has {len(rated)} usable rating(s); training needs at least {MIN_RATINGS} "

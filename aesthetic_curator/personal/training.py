@@ -11,7 +11,8 @@ The recipe follows the seed thesis (sec. 5.3), with its evaluation flaw fixed:
 * seeded: the same ratings and seed give the same profile on the same device.
 
 Progress goes to a plain callback after every epoch (on the training thread); a
-``threading.Event`` cancels between batches by raising :class:`TrainingCancelled`. Nothing is
+``threading.Event`` cancels by raising :class:`TrainingCancelled`, within one layer's compute (a
+training step of one batch takes seconds on a CPU, too long to wait for). Nothing is
 written here: the caller saves the result atomically, so a cancelled or crashed run leaves the
 previous profile untouched.
 """
@@ -30,6 +31,7 @@ import torch
 from PIL import Image
 
 from ..devices import resolve_device
+from ..interrupt import Interrupted, interruptible
 from ..models.base import AestheticNet
 from .adapters import PersonalNet, personal_state_dict
 from .limits import MIN_RATINGS
@@ -37,9 +39,9 @@ from .limits import MIN_RATINGS
 logger = logging.getLogger(__name__)
 
 
-
-class TrainingCancelled(Exception):
-    """Raised out of :func:`train_personal` when its cancel event is set."""
+class TrainingCancelled(Interrupted):
+    """Raised out of :func:`train_personal` when its cancel event is set: between batches, or within one
+    layer of the network's forward or backward pass (:func:`~aesthetic_curator.interrupt.interruptible`)."""
 
 
 @dataclass(frozen=True)
@@ -216,71 +218,73 @@ def train_personal(
     with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
         torch.manual_seed(config.seed)
         model = PersonalNet(base).to(dev)
-        plain = [network_input(im, size) for im in images]
-        if generic_scores is None:  # untrained, the personal network is the generic one
-            model.eval()
-            with torch.inference_mode():
-                generic_scores = torch.cat([
-                    model.predict(as_batch(plain[i:i + 32], dev))[1].cpu() for i in range(0, len(plain), 32)
-                ]).numpy()
-        train_idx, val_idx = split_validation(len(r), config.val_fraction, rng)
-        scale, shift = fit_calibration(np.asarray(generic_scores)[train_idx], r[train_idx])
-        with torch.no_grad():
-            model.scale.fill_(scale)
-            model.shift.fill_(shift)
-        spread = max(float(r[train_idx].std()), 0.5)  # standardise; a floor for one-note raters
-
-        adapter_ids = {id(p) for p in model.adapter_parameters()}
-        others = [p for p in model.personal_parameters() if id(p) not in adapter_ids]
-        optimiser = torch.optim.Adam([
-            {"params": model.adapter_parameters(), "weight_decay": config.adapter_weight_decay},
-            {"params": others, "weight_decay": 0.0},
-        ], lr=config.lr)
-        # No channels-last in training: on torch 2.14.1's CPU build the backward pass through this
-        # network in channels-last is ~100x slower and, at batch >= 10, corrupts the heap.
-        # Inference in channels-last is unaffected.
-
-        def validate() -> tuple[float, float]:
-            if len(val_idx) == 0:
-                return float("nan"), float("nan")
-            model.eval()
-            with torch.inference_mode():
-                pred = model.predict(as_batch([plain[i] for i in val_idx], dev))[1].cpu().numpy()
-            loss = float(np.mean(((pred - r[val_idx]) / spread) ** 2))
-            return loss, _spearman(pred, r[val_idx])
-
-        held = [network_input(im, size) for im in held_out]
-        held_predictions: list[np.ndarray] = []
-
-        def predict_held() -> None:
-            if held:
+        # Cancel lands within one layer's compute, not at the end of a batch (see ..interrupt).
+        with interruptible(model, cancel, TrainingCancelled):
+            plain = [network_input(im, size) for im in images]
+            if generic_scores is None:  # untrained, the personal network is the generic one
                 model.eval()
                 with torch.inference_mode():
-                    held_predictions.append(torch.cat([model.predict(as_batch(held[i:i + 32], dev))[1].cpu()
-                                                       for i in range(0, len(held), 32)]).numpy().astype(np.float64))
+                    generic_scores = torch.cat([
+                        model.predict(as_batch(plain[i:i + 32], dev))[1].cpu() for i in range(0, len(plain), 32)
+                    ]).numpy()
+            train_idx, val_idx = split_validation(len(r), config.val_fraction, rng)
+            scale, shift = fit_calibration(np.asarray(generic_scores)[train_idx], r[train_idx])
+            with torch.no_grad():
+                model.scale.fill_(scale)
+                model.shift.fill_(shift)
+            spread = max(float(r[train_idx].std()), 0.5)  # standardise; a floor for one-note raters
 
-        # Epoch 0, the calibrated generic model, is a candidate too: training must beat it.
-        keeper = _EpochKeeper(model, config, validate, progress, start)
-        predict_held()
-        target = torch.from_numpy(r).to(dev)
-        for epoch in range(1, config.epochs + 1):
-            model.train()
-            order = rng.permutation(train_idx)
-            losses = []
-            for b in range(0, len(order), config.batch_size):
-                if cancel.is_set():
-                    raise TrainingCancelled
-                idx = order[b:b + config.batch_size]
-                x = as_batch([_augment(images[i], size, rng, config.crop_min) for i in idx], dev)
-                pred = model.predict(x)[1]
-                loss = (((pred - target[idx]) / spread) ** 2).mean()
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                optimiser.step()
-                losses.append(loss.item() * len(idx))
+            adapter_ids = {id(p) for p in model.adapter_parameters()}
+            others = [p for p in model.personal_parameters() if id(p) not in adapter_ids]
+            optimiser = torch.optim.Adam([
+                {"params": model.adapter_parameters(), "weight_decay": config.adapter_weight_decay},
+                {"params": others, "weight_decay": 0.0},
+            ], lr=config.lr)
+            # No channels-last in training: on torch 2.14.1's CPU build the backward pass through this
+            # network in channels-last is ~100x slower and, at batch >= 10, corrupts the heap.
+            # Inference in channels-last is unaffected.
+
+            def validate() -> tuple[float, float]:
+                if len(val_idx) == 0:
+                    return float("nan"), float("nan")
+                model.eval()
+                with torch.inference_mode():
+                    pred = model.predict(as_batch([plain[i] for i in val_idx], dev))[1].cpu().numpy()
+                loss = float(np.mean(((pred - r[val_idx]) / spread) ** 2))
+                return loss, _spearman(pred, r[val_idx])
+
+            held = [network_input(im, size) for im in held_out]
+            held_predictions: list[np.ndarray] = []
+
+            def predict_held() -> None:
+                if held:
+                    model.eval()
+                    with torch.inference_mode():
+                        out = [model.predict(as_batch(held[i:i + 32], dev))[1].cpu() for i in range(0, len(held), 32)]
+                    held_predictions.append(torch.cat(out).numpy().astype(np.float64))
+
+            # Epoch 0, the calibrated generic model, is a candidate too: training must beat it.
+            keeper = _EpochKeeper(model, config, validate, progress, start)
             predict_held()
-            if keeper.end_epoch(epoch, sum(losses) / len(train_idx)):
-                break
+            target = torch.from_numpy(r).to(dev)
+            for epoch in range(1, config.epochs + 1):
+                model.train()
+                order = rng.permutation(train_idx)
+                losses = []
+                for b in range(0, len(order), config.batch_size):
+                    if cancel.is_set():
+                        raise TrainingCancelled
+                    idx = order[b:b + config.batch_size]
+                    x = as_batch([_augment(images[i], size, rng, config.crop_min) for i in idx], dev)
+                    pred = model.predict(x)[1]
+                    loss = (((pred - target[idx]) / spread) ** 2).mean()
+                    optimiser.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimiser.step()
+                    losses.append(loss.item() * len(idx))
+                predict_held()
+                if keeper.end_epoch(epoch, sum(losses) / len(train_idx)):
+                    break
     result = keeper.result(len(train_idx), len(val_idx), str(dev))
     result.held_out = held_predictions
     return result
