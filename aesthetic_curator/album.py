@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from .errors import MissingDataError
 from .imaging import _os_reason, is_photo_name
 
 SkipCallback = Callable[[Path, str], None]
@@ -26,7 +27,7 @@ def find_photos(root: Path | str, on_skip: SkipCallback | None = None) -> list[P
     if root.is_file():
         return [root] if is_photo_name(root) else []
     if not root.is_dir():
-        raise FileNotFoundError(f"album folder not found: {root}")
+        raise MissingDataError(f"album folder not found: {root}")
     found: list[Path] = []
     visited: set[tuple[int, int]] = set()
     stack = [root]

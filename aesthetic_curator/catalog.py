@@ -18,12 +18,14 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from platformdirs import user_data_dir
+
+from .errors import InvalidValueError, UnknownUserError, UserError
 
 APP_NAME = "aesthetic-curator"
 ENV_VAR = "AESTHETIC_CURATOR_CATALOG"
@@ -103,7 +105,7 @@ PICK, REJECT = 1, -1
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class CatalogError(RuntimeError):
+class CatalogError(UserError, RuntimeError):
     """The catalog file cannot be used (damaged, or written by a newer release)."""
 
 
@@ -371,10 +373,12 @@ class Catalog:
             raise
 
     # -- photos without scores, users and ratings ---------------------------------------------------
-    def photo_id_for_file(self, path: Path | str) -> int:
+    def photo_id_for_file(self, path: Path | str, *, check: Callable[[bytes, Path], object] | None = None) -> int:
         """The photo id of a file, registering it (by content hash) if the catalog lacks it.
 
         An unchanged known file costs one ``stat``; otherwise the file is read and hashed.
+        ``check(data, path)`` runs on a file about to be registered and raises to refuse it (a
+        text file named ``.jpg`` must not collect ratings).
         """
         from .imaging import content_hash, read_bytes
 
@@ -383,7 +387,10 @@ class Catalog:
         known = self.known_files([path]).get(path)
         if known is not None and (known.size, known.mtime_ns) == (st.st_size, st.st_mtime_ns):
             return known.photo_id
-        chash = content_hash(read_bytes(Path(path)))
+        data = read_bytes(Path(path))
+        if check is not None:
+            check(data, Path(path))
+        chash = content_hash(data)
         now = time.time()
         cur = self._db.cursor()
         cur.execute("BEGIN IMMEDIATE")
@@ -409,12 +416,12 @@ class Catalog:
     def user_id(self, name: str, *, create: bool = True) -> int:
         name = name.strip()
         if not name:
-            raise ValueError("a user needs a name")
+            raise InvalidValueError("a user needs a name")
         row = self._db.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
         if row is not None:
             return row[0]
         if not create:
-            raise KeyError(f"no user named {name!r}")
+            raise UnknownUserError(f"no user named {name!r}")
         cur = self._db.execute("INSERT INTO users (name, created) VALUES (?, ?)", (name, time.time()))
         return cur.lastrowid
 
@@ -472,14 +479,14 @@ class Catalog:
     def rename_user(self, old: str, new: str) -> None:
         new = new.strip()
         if not new:
-            raise ValueError("a user needs a name")
+            raise InvalidValueError("a user needs a name")
         if new in self.users():
-            raise ValueError(f"there is already a user named {new!r}")
+            raise InvalidValueError(f"there is already a user named {new!r}")
         with self._write() as cur:
             cur.execute("UPDATE users SET name = ? WHERE name = ?", (new, old.strip()))
             renamed = cur.rowcount
         if renamed == 0:
-            raise KeyError(f"no user named {old!r}")
+            raise UnknownUserError(f"no user named {old!r}")
 
     def delete_user(self, name: str) -> None:
         """Forget a user with their ratings and flags (the photos and scores stay)."""

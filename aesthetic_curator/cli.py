@@ -13,7 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .catalog import Catalog, CatalogError, default_catalog_path
+from .catalog import Catalog, default_catalog_path
+from .cli_args import (
+    album_path,
+    device_name,
+    existing_file,
+    existing_folder,
+    file_or_folder_to_write,
+    new_file,
+    number,
+    user_name,
+    whole,
+)
+from .errors import UnknownUserError, UserError
 from .scoring import PhotoScore, Progress, ScanReport
 
 log = logging.getLogger("aesthetic_curator")
@@ -97,23 +109,24 @@ def _scan(args: argparse.Namespace, catalog: Catalog, roots: list[Path], bar: Pr
 
 
 def _roots(args: argparse.Namespace) -> list[Path] | None:
-    roots = [Path(os.path.abspath(p)) for p in args.album]
+    """The album folders (or photos) named, in order, each once; the parser checked they exist,
+    so None only when one has gone since."""
+    roots = list(dict.fromkeys(Path(os.path.abspath(p)) for p in args.album))
     for root in roots:
         if not root.exists():
-            print(f"error: {root} does not exist", file=sys.stderr)
+            print(f"error: {root}: no such folder or file", file=sys.stderr)
             return None
     return roots
 
 
-def _at_least_one(text: str) -> int:
-    """An argparse type: a whole number of 1 or more, refused with a one-line message otherwise."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
+def known_user(catalog: Catalog, user: str) -> str:
+    """``user`` when the catalog knows them; else :class:`UnknownUserError` naming who it knows
+    (a typo must not read as "that user marked nothing")."""
+    users = catalog.users()
+    if user not in users:
+        known = ", ".join(users) if users else "none yet (rate photos to make one)"
+        raise UnknownUserError(f"no user named {user!r} in the catalog; users: {known}")
+    return user
 
 
 def _print_skipped(skipped) -> None:
@@ -133,6 +146,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     agreement = None
     stale = False
     with Catalog(args.catalog) as catalog:
+        if args.user:
+            known_user(catalog, args.user)  # before the scan: a typo must not cost one
         try:
             report = _scan(args, catalog, roots, bar)
             if args.user:
@@ -207,10 +222,10 @@ def cmd_rate(args: argparse.Namespace) -> int:
         rows, problems = read_ratings_csv(args.csv_file)
         items.extend(rows)
     if args.stars is not None:
+        stars = parse_stars(args.stars)  # before anything is read: "rate 7 photo.jpg" is refused at once
         if not args.photos:
             print("error: name the photo(s) to give these stars", file=sys.stderr)
             return 2
-        stars = parse_stars(args.stars)
         items.extend((Path(os.path.abspath(p)), stars) for p in args.photos)
     if not items and not problems:
         print("error: nothing to rate: give STARS PHOTO... or --csv FILE", file=sys.stderr)
@@ -280,6 +295,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
     with Catalog(args.catalog) as catalog:
+        known_user(catalog, args.user)
         try:
             outcome = train_user(catalog, args.user, config=config, device=args.device,
                                  progress=TrainingBar(enabled=not args.quiet))
@@ -334,6 +350,9 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     from .errors import PhotoError
     from .export_edit import export_edited
 
+    if args.out is not None and not args.out.is_dir() and args.out.resolve() == args.photo.resolve():
+        print("error: the output would replace the photo itself (the original is never modified)", file=sys.stderr)
+        return 2
     try:
         photo = load_for_edit(args.photo)
     except PhotoError as exc:
@@ -368,8 +387,8 @@ def _scoring_models(args: argparse.Namespace) -> tuple[object, object | None]:
         return base, None
     personal = personal_network(args.user, base, spec)
     if personal is None:
-        raise ValueError(f"{args.user} has no trained personal model yet: run 'aesthetic-curator train --user "
-                         f"{args.user}' first")
+        raise UserError(f"{args.user} has no trained personal model yet: run 'aesthetic-curator train --user "
+                        f"{args.user}' first")
     return base, personal
 
 
@@ -429,20 +448,39 @@ def cmd_eval_flickr(args: argparse.Namespace) -> int:
 def _eval_options(p: argparse.ArgumentParser) -> None:
     from .evaluation.methods import METHODS, SELECTIONS
 
-    p.add_argument("--k", type=int, nargs="+", default=[10, 100], help="ratings per user (default: 10 100)")
+    p.add_argument("--k", type=whole(1), nargs="+", default=[10, 100], help="ratings per user (default: 10 100)")
     p.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     p.add_argument("--selections", nargs="+", default=list(SELECTIONS), choices=SELECTIONS,
                    help="how the k photos are chosen (default: both)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
-    p.add_argument("--out", type=Path, default=None, help="also write the full results as JSON")
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.add_argument("--out", type=new_file, default=None, help="also write the full results as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-user lines")
+
+
+def cmd_desktop(args: argparse.Namespace) -> int:
+    from . import desktop
+
+    if args.action == "remove":
+        gone = desktop.remove()
+        print(f"removed {len(gone)} file(s)" + "".join(f"\n  {p}" for p in gone), file=sys.stderr)
+        return 0
+    paths = desktop.install()
+    print(f"menu entry: {paths['entry']}\nicon: {paths['svg']}\nAesthetic Curator is in your desktop's menu "
+          "(Graphics or Photography); 'aesthetic-curator desktop remove' takes it out", file=sys.stderr)
+    return 0
 
 
 def _gui(argv: list[str]) -> int:
     """The desktop app (``aesthetic-curator`` or ``aesthetic-curator PATH``)."""
     if argv and not Path(argv[0]).is_dir():
         print(f"error: {argv[0]} is not a folder of photos (or a command; see --help)", file=sys.stderr)
+        return 2
+    from .gui.system_libs import display_problem
+
+    problem = display_problem()  # Qt would abort the process instead of saying this
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
     try:
         from .gui.app import run
@@ -467,22 +505,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score every photo in an album (recursively)",
                        description="Score every photo under ALBUM with the generic aesthetic model. "
                                    "Results are cached in the catalog: unchanged photos are not re-scored.")
-    p.add_argument("album", nargs="+", help="album folder(s) or photo file(s)")
-    p.add_argument("--user", default=None, help="add this user's personal score (and sort by it)")
+    p.add_argument("album", nargs="+", type=album_path, help="album folder(s) or photo file(s)")
+    p.add_argument("--user", type=user_name, default=None, help="add this user's personal score (and sort by it)")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print results as JSON")
     fmt.add_argument("--csv", action="store_true", help="print results as CSV")
-    p.add_argument("--top", type=int, default=None, metavar="N", help="only the N best photos")
+    p.add_argument("--top", type=whole(1), default=None, metavar="N", help="only the N best photos")
     _scan_options(p)
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("rate", help="record your star ratings of photos",
                        description="Record USER's ratings (1-5 stars; 0 clears). Ratings follow the photo's "
                                    "content, so they survive moves and renames.")
-    p.add_argument("--user", required=True)
+    p.add_argument("--user", type=user_name, required=True)
     p.add_argument("stars", nargs="?", help="1 to 5 stars, 0 to clear")
     p.add_argument("photos", nargs="*", help="the photo file(s) to give these stars")
-    p.add_argument("--csv", dest="csv_file", type=Path, default=None, metavar="FILE",
+    p.add_argument("--csv", dest="csv_file", type=existing_file, default=None, metavar="FILE",
                    help="import 'path,rating' rows (relative paths are relative to the CSV)")
     p.set_defaults(func=cmd_rate)
 
@@ -490,9 +528,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Suggest photos of ALBUM to rate next: by default a seeded random draw "
                                    "of unrated photos, which taught the personal score as much as or more than "
                                    "Active-PAM (Ren et al. 2017) on real photographs (docs/eval/README.md).")
-    p.add_argument("album", nargs="+", help="album folder(s)")
-    p.add_argument("--user", required=True)
-    p.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    p.add_argument("album", nargs="+", type=album_path, help="album folder(s)")
+    p.add_argument("--user", type=user_name, required=True)
+    p.add_argument("-n", type=whole(1), default=10, help="how many (default 10)")
     p.add_argument("--method", default="random", choices=["random", "active-pam", "coverage", "diversity"],
                    help="random (default), active-pam (Ren et al.'s Algorithm 1), coverage (typical and spread "
                         "photos first) or diversity (farthest first); measured in docs/eval/README.md")
@@ -507,43 +545,47 @@ def build_parser() -> argparse.ArgumentParser:
                                    "run on all of them. They become USER's score only if they rank USER's rated "
                                    "photos better than the generic score and the cheap taste models do. The "
                                    "profile is replaced only when training completes.")
-    p.add_argument("--user", required=True)
-    p.add_argument("--epochs", type=_at_least_one, default=8,
+    p.add_argument("--user", type=user_name, required=True)
+    p.add_argument("--epochs", type=whole(1), default=8,
                    help="epochs of each cross-validation run; the final run keeps the best count (default 8)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("saliency", help="show where the model looks (SmoothGrad)",
                        description="Write an image showing which parts of PHOTO the score depends on most "
                                    "(SmoothGrad of the generic score, or of USER's personal score).")
-    p.add_argument("photo", type=Path)
-    p.add_argument("out", type=Path, help="output image (PNG advised); the photo itself is never touched")
-    p.add_argument("--user", default=None, help="explain this user's personal score (needs a trained profile)")
-    p.add_argument("--samples", type=int, default=25, help="noisy copies averaged (default 25)")
-    p.add_argument("--noise", type=float, default=0.2, help="noise sd as a fraction of the range (default 0.2)")
+    p.add_argument("photo", type=existing_file)
+    p.add_argument("out", type=new_file, help="output image (PNG advised); the photo itself is never touched")
+    p.add_argument("--user", type=user_name, default=None,
+                   help="explain this user's personal score (needs a trained profile)")
+    p.add_argument("--samples", type=whole(1, 1000), default=25, help="noisy copies averaged (default 25)")
+    p.add_argument("--noise", type=number(0, 1), default=0.2,
+                   help="noise sd as a fraction of the range, 0 to 1 (default 0.2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--map-only", action="store_true", help="write the grey-level map instead of the overlay")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.set_defaults(func=cmd_saliency)
 
     p = sub.add_parser("enhance", help="raise a photo's score and export the result as a new file",
                        description="Edit PHOTO along the gradient of its score (generic, or USER's) and write "
                                    "the result as a new file (same format, quality, EXIF and ICC profile). "
                                    "The original is never modified.")
-    p.add_argument("photo", type=Path)
-    p.add_argument("out", type=Path, nargs="?", default=None,
+    p.add_argument("photo", type=existing_file)
+    p.add_argument("out", type=file_or_folder_to_write, nargs="?", default=None,
                    help="file or folder (default: NAME-enhanced.EXT beside the photo; never overwrites)")
     p.add_argument("--mode", choices=["natural", "fgsm"], default="natural",
                    help="natural: global adjustments (default); fgsm: the fast gradient sign step")
-    p.add_argument("--epsilon", type=float, default=3.0, help="fgsm: largest change per pixel, 0-255 (default 3)")
-    p.add_argument("--steps", type=int, default=1, help="fgsm: iterative steps (default 1)")
+    p.add_argument("--epsilon", type=number(0, 255, above=True), default=3.0,
+                   help="fgsm: largest change per pixel, more than 0 and up to 255 (default 3)")
+    p.add_argument("--steps", type=whole(1, 100), default=1, help="fgsm: iterative steps, 1-100 (default 1)")
     p.add_argument("--magnitude", action="store_true", help="fgsm: scale by the gradient's magnitude (thesis V2)")
-    p.add_argument("--strength", type=float, default=1.0, help="natural: 0 (none) to 1 (as found) (default 1)")
-    p.add_argument("--user", default=None, help="enhance for this user's taste (needs a trained profile)")
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.add_argument("--strength", type=number(0, 1), default=1.0, help="natural: 0 (none) to 1 (as found) (default 1)")
+    p.add_argument("--user", type=user_name, default=None,
+                   help="enhance for this user's taste (needs a trained profile)")
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.set_defaults(func=cmd_enhance)
 
     p = sub.add_parser("eval", help="measure how well personalisation works",
@@ -555,29 +597,35 @@ def build_parser() -> argparse.ArgumentParser:
                                     "score plus a hidden preference (warmth, saturation, brightness, contrast, "
                                     "sharpness, a feature direction) plus noise; see "
                                     "aesthetic_curator/evaluation/simulated.py.")
-    e.add_argument("--album", type=Path, default=Path("../shared/data/kodak24"),
+    e.add_argument("--album", type=existing_folder, default=Path("../shared/data/kodak24"),
                    help="folder of photos to vary (default: ../shared/data/kodak24)")
-    e.add_argument("--variants", type=int, default=12, help="variants per photo (default 12)")
-    e.add_argument("--strength", type=float, default=1.0,
+    e.add_argument("--variants", type=whole(1), default=12, help="variants per photo (default 12)")
+    e.add_argument("--strength", type=number(0), default=1.0,
                    help="weight of the hidden preference relative to the generic score (default 1)")
-    e.add_argument("--noise", type=float, default=0.5, help="sd of the rating noise, in latent sds (default 0.5)")
-    e.add_argument("--trials", type=int, default=1, help="trials per user and k (default 1)")
-    e.add_argument("--curve-seeds", type=int, default=5, help="random seeds per user for the curve (default 5)")
+    e.add_argument("--noise", type=number(0), default=0.5, help="sd of the rating noise, in latent sds (default 0.5)")
+    e.add_argument("--trials", type=whole(1), default=1, help="trials per user and k (default 1)")
+    e.add_argument("--curve-seeds", type=whole(1), default=5, help="random seeds per user for the curve (default 5)")
     _eval_options(e)
     e.set_defaults(func=cmd_eval_simulate)
     e = esub.add_parser("flickr-aes", help="the FLICKR-AES per-worker protocol (thesis Table 6.1)",
                         description="Run the FLICKR-AES protocol on your copy of the dataset: ROOT holds "
                                     "FLICKR-AES_image_labeled_by_each_worker.csv, FLICKR-AES_image_score.txt "
                                     "and 40K/.")
-    e.add_argument("root", type=Path)
-    e.add_argument("--test-workers", type=Path, default=None,
+    e.add_argument("root", type=existing_folder)
+    e.add_argument("--test-workers", type=existing_file, default=None,
                    help="csv of test worker ids (default: test_workers_ID.csv in or beside ROOT)")
-    e.add_argument("--trials", type=int, default=None, help="trials per worker (default: the thesis's, 10 / 3)")
-    e.add_argument("--max-workers", type=int, default=None, help="only the first N test workers")
+    e.add_argument("--trials", type=whole(1), default=None, help="trials per worker (default: the thesis's, 10 / 3)")
+    e.add_argument("--max-workers", type=whole(1), default=None, help="only the first N test workers")
     e.add_argument("--model", default="nima-mobilenet", choices=["nima-mobilenet", "resnet18"])
-    e.add_argument("--checkpoint", type=Path, default=None, help="a generic checkpoint of your own")
+    e.add_argument("--checkpoint", type=existing_file, default=None, help="a generic checkpoint of your own")
     _eval_options(e)
     e.set_defaults(func=cmd_eval_flickr)
+    p = sub.add_parser("desktop", help="put the app in your desktop's menu (Linux), or take it out",
+                       description="install: write a freedesktop menu entry and the app's icon under "
+                                   "$XDG_DATA_HOME (~/.local/share), starting this installation's app; run it "
+                                   "again if you move the virtual environment. remove: take them away.")
+    p.add_argument("action", choices=["install", "remove"])
+    p.set_defaults(func=cmd_desktop)
     from .cli_cull import add_parsers
 
     add_parsers(sub, _scan_options)
@@ -588,11 +636,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _scan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="nima-mobilenet", choices=["nima-mobilenet", "resnet18"],
                    help="generic model architecture (default: the shipped NIMA MobileNet)")
-    p.add_argument("--checkpoint", type=Path, default=None,
+    p.add_argument("--checkpoint", type=existing_file, default=None,
                    help="state dict of your own generic model (required for resnet18)")
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--workers", type=int, default=None, help="decode threads (default: up to 4)")
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    p.add_argument("--batch-size", type=whole(1, 4096), default=32, help="photos per forward pass (default 32)")
+    p.add_argument("--workers", type=whole(1, 64), default=None, help="decode threads (default: up to 4)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -608,21 +656,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _gui([])
     try:
+        if getattr(args, "device", "auto") != "auto":  # a device this machine lacks: say so before any work
+            from .devices import resolve_device
+
+            resolve_device(args.device)
         return args.func(args)
     except BrokenPipeError:  # output piped into head & co.: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except CatalogError as exc:
+    except UserError as exc:  # anything else escaping is a bug, and its traceback is worth seeing
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:
-        from .models.weights import WeightsError
-        from .personal.profile import ProfileError
-
-        if isinstance(exc, (WeightsError, ValueError, ProfileError)):
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":

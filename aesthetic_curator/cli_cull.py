@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import Catalog
+from .cli_args import album_path, folder_to_fill, new_file, user_name, whole
 from .scoring import ScanReport
 from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES
 
@@ -22,6 +22,7 @@ def _personal(args: argparse.Namespace, catalog: Catalog, report: ScanReport) ->
         return None
     from .cli import ProgressBar
     from .personal.service import personal_scores
+
 
     mine = personal_scores(catalog, args.user, report, device=args.device,
                            progress=ProgressBar(enabled=not args.quiet))
@@ -38,7 +39,7 @@ def _count_bar(quiet: bool, what: str) -> Callable[[int, int], None]:
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    from .cli import ProgressBar, _print_skipped, _relative, _roots, _scan
+    from .cli import ProgressBar, _print_skipped, _relative, _roots, _scan, known_user
     from .culling import apply_keep_best, group_album
 
     roots = _roots(args)
@@ -48,6 +49,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
         print("error: --keep-best marks photos for a user: give --user", file=sys.stderr)
         return 2
     with Catalog(args.catalog) as catalog:
+        if args.user and not args.keep_best:  # keeping the best marks photos: a new user is welcome
+            known_user(catalog, args.user)
         report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
         personal = _personal(args, catalog, report)
         stars = None
@@ -82,13 +85,14 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_xmp_write(args: argparse.Namespace) -> int:
-    from .cli import ProgressBar, _print_skipped, _roots, _scan
+    from .cli import ProgressBar, _print_skipped, _roots, _scan, known_user
     from .interop import write_sidecars
 
     roots = _roots(args)
     if roots is None:
         return 2
     with Catalog(args.catalog) as catalog:
+        known_user(catalog, args.user)  # before the scan: a typo must not cost one
         report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
         personal = _personal(args, catalog, report)
         by_hash = ({s.content_hash: float(v) for s, v in zip(report.scores, personal, strict=True)
@@ -128,7 +132,7 @@ def cmd_xmp_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import threading
 
-    from .cli import ProgressBar, _print_skipped, _roots, _scan
+    from .cli import ProgressBar, _print_skipped, _roots, _scan, known_user
     from .export import choose, export_photos, write_report
 
     roots = _roots(args)
@@ -138,9 +142,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     if selection != "top" and not args.user:
         print("error: picks and stars are a user's: give --user", file=sys.stderr)
         return 2
-    dest = Path(os.path.abspath(args.dest))
+    dest = args.dest
+    if dest in roots:  # copies beside their originals (name-2.jpg), or a move that moves nothing
+        print(f"error: {dest} is the album itself: export into another folder (a new one inside the album is "
+              "fine)", file=sys.stderr)
+        return 2
     cancel = threading.Event()
     with Catalog(args.catalog) as catalog:
+        if args.user:
+            known_user(catalog, args.user)
         report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
         personal = _personal(args, catalog, report)
         by_hash = ({s.content_hash: float(v) for s, v in zip(report.scores, personal, strict=True)}
@@ -174,8 +184,8 @@ def add_parsers(sub, scan_options: Callable[[argparse.ArgumentParser], None]) ->
                        description="Group the photos of ALBUM that are takes of the same shot (features, "
                                    "capture time, perceptual hash) and mark the best of each: the user's "
                                    "stars, else their personal score, else the generic score.")
-    p.add_argument("album", nargs="+", help="album folder(s)")
-    p.add_argument("--user", default=None, help="choose the best by this user's taste")
+    p.add_argument("album", nargs="+", type=album_path, help="album folder(s)")
+    p.add_argument("--user", type=user_name, default=None, help="choose the best by this user's taste")
     p.add_argument("--keep-best", action="store_true",
                    help="pick the best of each group and reject the rest, for --user (undo in the app)")
     p.add_argument("--json", action="store_true")
@@ -189,8 +199,8 @@ def add_parsers(sub, scan_options: Callable[[argparse.ArgumentParser], None]) ->
     for name, helptext in (("write", "write sidecars beside the photos (the photos are never modified)"),
                            ("import", "import ratings from sidecars, else the XMP inside the photos")):
         x = xsub.add_parser(name, help=helptext, description=helptext)
-        x.add_argument("album", nargs="+", help="album folder(s)")
-        x.add_argument("--user", required=True)
+        x.add_argument("album", nargs="+", type=album_path, help="album folder(s)")
+        x.add_argument("--user", type=user_name, required=True)
         x.add_argument("--style", choices=SIDECAR_STYLES, default="darktable",
                        help="sidecar name: darktable (photo.jpg.xmp, default; digiKam's default too) or "
                             "lightroom (photo.xmp); an existing sidecar of either name is used")
@@ -210,18 +220,18 @@ def add_parsers(sub, scan_options: Callable[[argparse.ArgumentParser], None]) ->
                        description="Copy the chosen photos of ALBUM to DEST with sidecars. Nothing is ever "
                                    "overwritten (name-2.jpg on a collision); originals are untouched unless "
                                    "--move is given.")
-    p.add_argument("album", nargs="+", help="album folder(s)")
-    p.add_argument("dest", type=Path, help="destination folder (created if needed)")
+    p.add_argument("album", nargs="+", type=album_path, help="album folder(s)")
+    p.add_argument("dest", type=folder_to_fill, help="destination folder (created if needed)")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--picks", action="store_true", help="the user's picks")
-    which.add_argument("--top", type=int, metavar="N", help="the N best (the user's taste with --user)")
-    which.add_argument("--min-stars", type=int, metavar="S", help="photos the user rated S stars or more")
-    p.add_argument("--user", default=None)
+    which.add_argument("--top", type=whole(1), metavar="N", help="the N best (the user's taste with --user)")
+    which.add_argument("--min-stars", type=whole(1, 5), metavar="S", help="photos the user rated S stars (1-5) or more")
+    p.add_argument("--user", type=user_name, default=None)
     p.add_argument("--move", action="store_true", help="move instead of copy (the originals leave the album)")
     p.add_argument("--sidecars", choices=(*SIDECAR_STYLES, "none"), default="darktable",
                    help="sidecar naming for the exported photos (default darktable: photo.jpg.xmp)")
     p.add_argument("--pick-label", default=DEFAULT_PICK_LABEL, help=argparse.SUPPRESS)
-    p.add_argument("--report", type=Path, default=None, metavar="FILE",
+    p.add_argument("--report", type=new_file, default=None, metavar="FILE",
                    help="write a report of what went where, with scores and ratings (.csv or .json)")
     scan_options(p)
     p.set_defaults(func=cmd_export)

@@ -1,5 +1,10 @@
 """Typed errors for bad input. Every message names the file and says what is wrong with it.
 
+Every error a user can cause and fix (a missing file, a damaged profile, an unknown user, a
+device this machine lacks) derives from :class:`UserError`: the CLI prints its message on one
+line and exits with status 2, the app shows it in a message box, and neither shows a traceback.
+Anything else escaping is a bug and should be seen as one.
+
 The scanner catches :class:`PhotoError` per file, records it as a skipped file with its message,
 and goes on with the rest of the album.
 """
@@ -9,7 +14,24 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class PhotoError(Exception):
+class UserError(Exception):
+    """A problem with what the user asked for or gave us; ``str()`` is the whole message."""
+
+
+class InvalidValueError(UserError, ValueError):
+    """A value the user typed that is out of range or malformed (still a ``ValueError``, so code
+    that validates row by row, such as a CSV import, can catch it as one)."""
+
+
+class MissingDataError(UserError, FileNotFoundError):
+    """A folder or file the user pointed us at is not there, or lacks what it should hold."""
+
+
+class UnknownUserError(UserError, LookupError):
+    """A user name the catalog does not know (a typo, most often: the message lists who it knows)."""
+
+
+class PhotoError(UserError):
     """A photo that cannot be used. ``reason`` is short and human; ``str()`` adds the path."""
 
     def __init__(self, path: Path | str, reason: str):
@@ -38,5 +60,5 @@ class ImageTooLargeError(PhotoError):
     """Dimensions beyond the decompression-bomb guard: decoding could exhaust memory."""
 
 
-class ProfileError(RuntimeError):
+class ProfileError(UserError, RuntimeError):
     """A profile file that cannot be used: damaged, unsafe, or made for another generic model."""

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from .errors import InvalidValueError
+
 ORIENTATION = 0x0112
 
 
@@ -56,7 +58,7 @@ def export_edited(source: Path, edit: Callable[[np.ndarray], np.ndarray], out: P
     else:
         target = Path(out)
     if target.resolve() == source.resolve():
-        raise ValueError("an export never replaces the original photo")
+        raise InvalidValueError("an export never replaces the original photo")
     target = unique_path(target)
     if ORIENTATION in exif:
         exif[ORIENTATION] = 1

@@ -77,7 +77,7 @@ def read_bytes(path: Path) -> bytes:
     except PermissionError:
         raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
     except FileNotFoundError:
-        raise UnreadableFileError(path, "file vanished before it could be read") from None
+        raise UnreadableFileError(path, "no such file (moved or deleted?)") from None
     except IsADirectoryError:
         raise UnreadableFileError(path, "is a folder, not a file") from None
     except OSError as exc:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import atomic_file
+from .errors import UserError
 
 NS_X = "adobe:ns:meta/"
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -53,7 +54,7 @@ MAX_DEPTH = 100
 _DIGIKAM_PICK = {1: "3", -1: "1"}
 
 
-class XmpError(ValueError):
+class XmpError(UserError, ValueError):
     """An XMP packet that cannot be used (not XML, not XMP, or unsafe); the message says which."""
 
 

@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from aesthetic_curator.cli import main
 
 
@@ -40,8 +42,10 @@ def test_table_csv_and_top_agree(kodak_dir, capsys):
 
 
 def test_missing_album_is_a_clear_error(tmp_path, capsys):
-    assert main(["score", str(tmp_path / "nowhere")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # by the parser, before the catalog is opened
+        main(["score", str(tmp_path / "nowhere")])
+    assert refused.value.code == 2
+    assert "nowhere: no such folder or file" in capsys.readouterr().err
 
 
 def test_resnet18_without_checkpoint_says_what_is_needed(kodak_dir, capsys):

@@ -112,7 +112,7 @@ def test_truncated_jpeg_is_a_corrupt_image(tmp_path, kodak_paths):
 
 
 def test_missing_file_and_folder_are_unreadable(tmp_path):
-    with pytest.raises(UnreadableFileError, match="vanished"):
+    with pytest.raises(UnreadableFileError, match="no such file"):
         read_bytes(tmp_path / "nope.jpg")
     with pytest.raises(UnreadableFileError, match="folder"):
         read_bytes(tmp_path)

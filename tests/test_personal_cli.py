@@ -163,10 +163,8 @@ def test_score_user_gives_stars_in_the_generic_order_and_says_so_until_a_taste_i
     plain = json.loads(out)
     assert rc == 0 and "personal_source" not in plain and all("personal" not in r for r in plain["results"])
 
-    rc, out, err = run(capsys, "score", album, "--user", "nobody", "--json", "-q")
-    doc = json.loads(out)
-    assert rc == 0 and doc["personal_source"] is None and "no ratings yet" in err
-    assert all("personal" not in r for r in doc["results"])
+    rc, out, err = run(capsys, "score", album, "--user", "nobody", "--json", "-q")  # a typo, most likely
+    assert rc == 2 and out == "" and "no user named 'nobody' in the catalog; users: ann" in err
 
 
 # -- train ---------------------------------------------------------------------------------------------------

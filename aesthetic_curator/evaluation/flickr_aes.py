@@ -64,6 +64,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InvalidValueError, MissingDataError
+
 log = logging.getLogger(__name__)
 
 RATINGS_FILE = "FLICKR-AES_image_labeled_by_each_worker.csv"
@@ -257,11 +259,11 @@ def load_flickr_aes(root: Path, *, require_images: bool = True) -> FlickrAES:
     ratings_path, scores_path = root / RATINGS_FILE, root / SCORES_FILE
     for p in (ratings_path, scores_path):
         if not p.is_file():
-            raise FileNotFoundError(
+            raise MissingDataError(
                 f"{p} not found: point at the FLICKR-AES folder holding "
                 f"{RATINGS_FILE}, {SCORES_FILE} and {IMAGES_DIR}/")
     if require_images and not (root / IMAGES_DIR).is_dir():
-        raise FileNotFoundError(f"{root / IMAGES_DIR} not found: the FLICKR-AES images folder is missing")
+        raise MissingDataError(f"{root / IMAGES_DIR} not found: the FLICKR-AES images folder is missing")
     ratings, duplicates = load_ratings(ratings_path)
     scores = load_image_scores(scores_path)
     data = FlickrAES(root=root, ratings=ratings, image_scores=scores, duplicate_ratings=duplicates)
@@ -281,7 +283,7 @@ def find_test_workers_file(root: Path) -> Path:
     for candidate in (root / TEST_WORKERS_FILE, root.parent / TEST_WORKERS_FILE):
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(
+    raise MissingDataError(
         f"no {TEST_WORKERS_FILE} in {root} or {root.parent}: pass the test-worker ID csv explicitly")
 
 
@@ -353,7 +355,7 @@ class Split:
         if self.train_ratings.keys() != set(self.train_images):
             problems.append("train_ratings keys differ from train_images")
         if problems:
-            raise ValueError("invalid FLICKR-AES split: " + "; ".join(problems))
+            raise InvalidValueError("invalid FLICKR-AES split: " + "; ".join(problems))
 
     def summary(self, dataset: FlickrAES) -> dict[str, float | int]:
         """Counts to compare with the papers (Ren: 4,737 test images, 105-171 per worker, avg. 137)."""
@@ -384,7 +386,7 @@ def split(dataset: FlickrAES, test_workers: Sequence[str]) -> Split:
     tests = list(dict.fromkeys(w.strip() for w in test_workers))
     unknown = [w for w in tests if w not in dataset.ratings]
     if unknown:
-        raise ValueError(f"{len(unknown)} test workers are not in the ratings file: {unknown[:5]}")
+        raise InvalidValueError(f"{len(unknown)} test workers are not in the ratings file: {unknown[:5]}")
     test_set = set(tests)
     train_workers = [w for w in dataset.workers if w not in test_set]
     test_images = dataset.rated_images(tests)

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
+from ..errors import MissingDataError
 from .methods import METHODS, SELECTIONS, EvalReport, Pool, predict, select
 from .stats import spearman
 
@@ -106,7 +107,7 @@ def build_album(folder: Path, base, *, n_variants: int = 12, seed: int = 0) -> A
     rng = np.random.default_rng(seed)
     paths = find_photos(Path(folder))
     if not paths:
-        raise ValueError(f"no photos in {folder}")
+        raise MissingDataError(f"no photos in {folder}")
     images: list[np.ndarray] = []
     scene: list[int] = []
     for s, path in enumerate(paths):

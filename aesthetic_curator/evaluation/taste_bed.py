@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import MissingDataError
 from .simulated import measure
 from .stats import spearman
 
@@ -105,7 +106,7 @@ def build_bed(folder: Path, base, *, keep_images: bool = True, say: Callable[[st
 
     paths = find_photos(Path(folder))
     if not paths:
-        raise ValueError(f"no photos in {folder}")
+        raise MissingDataError(f"no photos in {folder}")
     base = base.eval()
     size = base.input_size
     images, names, attrs = [], [], []

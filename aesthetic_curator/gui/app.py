@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from ..desktop import APP_ID
+from .icon import app_icon
 from .main_window import APP, ORG, MainWindow
 
 
@@ -16,6 +18,8 @@ def run(argv: Sequence[str] = ()) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
+    app.setDesktopFileName(APP_ID)  # Wayland compositors match the window to the menu entry by this
+    app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     window = MainWindow()
     window.show()

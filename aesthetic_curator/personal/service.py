@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..catalog import Catalog
-from ..errors import InvalidValueError, PhotoError
+from ..errors import InvalidValueError, PhotoError, UserError
 from ..imaging import is_photo_name, load_photo, open_image
 from ..interrupt import Interrupted
 from ..models.weights import NIMA_MOBILENET_AVA, WeightsSpec, sha256_of
@@ -43,7 +43,7 @@ SUGGEST_METHODS = ("active-pam", "coverage", "diversity", "random")
 DEFAULT_SUGGEST = "random"
 
 
-class NotEnoughRatings(ValueError):
+class NotEnoughRatings(UserError, ValueError):
     """Training asked for with fewer ratings than it needs."""
 
 
@@ -112,8 +112,11 @@ def rate_files(catalog: Catalog, user: str, items: Sequence[tuple[Path, float | 
             continue
         try:
             photo_id = catalog.photo_id_for_file(path, check=open_image)
-        except (OSError, PhotoError) as exc:
-            skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
+        except PhotoError as exc:
+            skipped.append(SkippedFile(Path(path), exc.reason))
+            continue
+        except OSError as exc:
+            skipped.append(SkippedFile(Path(path), exc.strerror or str(exc)))
             continue
         done.append((Path(path), photo_id))
         updates.append((photo_id, stars))
