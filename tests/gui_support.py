@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 WAIT = 60_000
+#: From Cancel to the app showing it stopped. The code bounds it (a cancel stops the network within one layer:
+#: aesthetic_curator/interrupt.py), measured under 2 s with every core busy (benchmarks/bench_cancel.py), so this
+#: is a hang detector with a 5x margin, not a wait that machine load could exhaust.
+CANCEL_WAIT = 10_000
 
 
 def open_and_score(qtbot, window, folder: Path) -> None:

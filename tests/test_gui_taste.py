@@ -25,7 +25,7 @@ from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.service import Preparing
 from aesthetic_curator.personal.training import TrainConfig, TrainProgress
 
-from gui_support import open_and_score
+from gui_support import CANCEL_WAIT, open_and_score
 
 WAIT = 60_000
 
@@ -104,7 +104,7 @@ def test_automatic_retraining_starts_after_ten_new_ratings_and_cancels_from_the_
     qtbot.waitUntil(lambda: window.train_label.text().startswith("Training: "), timeout=WAIT)
     qtbot.mouseClick(window.train_cancel, Qt.MouseButton.LeftButton)
     assert window.train_label.text().startswith("Stopping")
-    qtbot.waitUntil(lambda: not window.train_box.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not window.train_box.isVisible(), timeout=CANCEL_WAIT)  # bounded in code
     assert not window.training()
     assert "Training cancelled" in window.statusBar().currentMessage()
     assert not profile_path(window.user, window.profiles_folder).exists()
@@ -119,7 +119,7 @@ def test_automatic_retraining_starts_after_ten_new_ratings_and_cancels_from_the_
     first = window.user
     window.switch_user("Ben")
     assert window.user == first  # waits for the training to stop
-    qtbot.waitUntil(lambda: window.user == "Ben", timeout=WAIT)
+    qtbot.waitUntil(lambda: window.user == "Ben", timeout=CANCEL_WAIT)
     assert not window.training() and not window.train_box.isVisible()
     assert not profile_path(first, window.profiles_folder).exists()
 
@@ -135,8 +135,8 @@ def test_with_automatic_retraining_off_the_offer_button_appears(qtbot, make_wind
     window.act_auto_train.trigger()  # on again: the due training starts in the background
     assert window.training() and not window.offer_button.isVisible()
     window.cancel_training()
-    qtbot.waitUntil(lambda: not window.training(), timeout=WAIT)
-    assert window.offer_button.isVisible()
+    qtbot.waitUntil(lambda: window.offer_button.isVisible(), timeout=CANCEL_WAIT)
+    assert not window.training() and not window.train_box.isVisible()
 
 
 @pytest.fixture
