@@ -558,7 +558,8 @@ def personal_scores(
     """``user``'s predicted stars for every scored photo of ``album`` (see :mod:`.taste` for the choice).
 
     Only when the trained adapters are the adopted method does this run the personal network over the
-    album (its scores are cached in the catalog per profile); otherwise it costs milliseconds.
+    album (its scores are cached in the catalog per profile); otherwise it costs milliseconds. A set
+    ``cancel`` stops that pass within one layer and raises :class:`~aesthetic_curator.interrupt.Interrupted`.
     """
     ratings = catalog.ratings(user)
     if not album.scores or not ratings:
@@ -593,6 +594,8 @@ def personal_scores(
 
     report = score_album([s.path for s in album.scores], catalog, scorer=make_scorer, spec=pspec,
                          progress=progress, cancel=cancel, require_look=False)
+    if report.cancelled:  # stopped part-way: no scores rather than scores missing some photos
+        raise Interrupted
     by_hash = {s.content_hash: s.mean for s in report.scores}
     network = np.array([by_hash.get(s.content_hash, np.nan) for s in album.scores])
     scores = taste.predict(features, generic, adapters=network)
