@@ -339,9 +339,10 @@ def train_user(
     one is written (atomically) only at the very end.
     """
     from .heavy import CV_EPOCHS, cross_validate_adapters
-    from .training import MIN_RATINGS, TrainConfig, TrainingCancelled
+    from .training import MIN_RATINGS, TrainConfig, TrainingCancelled, preload_optimisers
 
     start = time.monotonic()
+    preload_optimisers()  # a first training's seconds of imports, while the photos are read
     cancel = cancel or threading.Event()
     config = config or TrainConfig(epochs=CV_EPOCHS)
     if base is None:

@@ -19,8 +19,10 @@ previous profile untouched.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -123,6 +125,38 @@ class _EpochKeeper:
     def result(self, n_train: int, n_val: int, device: str) -> TrainResult:
         return TrainResult(self.state, self.epoch, self.loss, self.spearman, n_train, n_val,
                            time.monotonic() - self.start, device, self.history)
+
+
+_DYNAMO = "torch._dynamo"
+_preload_lock = threading.Lock()
+_preload: threading.Thread | None = None
+
+
+def preload_optimisers() -> threading.Thread | None:
+    """Start importing, on a thread of its own, what ``torch.optim`` imports on its first use; None when done.
+
+    Why: the first optimiser a process builds imports ``torch._dynamo`` (and sympy): 2.3 s on this 2-core CPU
+    shared with other work, 8 s with every core busy, and no Cancel can stop an import. Started early (``service.train_user`` does
+    it before reading the photos) it overlaps with other work, and :func:`train_personal` waits for it in a
+    way a Cancel interrupts (the import then finishes in the background, for the next training).
+    """
+    global _preload
+    if _DYNAMO in sys.modules and (_preload is None or not _preload.is_alive()):
+        return None
+    with _preload_lock:
+        if _preload is None:
+            _preload = threading.Thread(target=importlib.import_module, args=(_DYNAMO,), daemon=True,
+                                        name="import torch._dynamo")
+            _preload.start()
+    return _preload
+
+
+def _wait_for_optimisers(cancel: threading.Event) -> None:
+    thread = preload_optimisers()
+    while thread is not None and thread.is_alive():
+        thread.join(0.05)
+        if cancel.is_set():
+            raise TrainingCancelled
 
 
 def fit_calibration(generic: np.ndarray, ratings: np.ndarray) -> tuple[float, float]:
@@ -234,6 +268,7 @@ def train_personal(
                 model.shift.fill_(shift)
             spread = max(float(r[train_idx].std()), 0.5)  # standardise; a floor for one-note raters
 
+            _wait_for_optimisers(cancel)
             adapter_ids = {id(p) for p in model.adapter_parameters()}
             others = [p for p in model.personal_parameters() if id(p) not in adapter_ids]
             optimiser = torch.optim.Adam([
