@@ -183,6 +183,22 @@ def high_frequency_share(original: np.ndarray, edited: np.ndarray) -> float:
     return high_frequency_energy(original, edited) / total if total > 0 else 0.0
 
 
+#: The album scan decodes a photo at no less than this many times the network's input side (JPEG
+#: draft decoding, in ``scoring``) before squashing it to the input. A preview that downsizes the
+#: photo differently samples other pixels and gets another score (Kodak's kodim01 as a 1500 x 1000
+#: JPEG: 5.75 in a 640-pixel preview, 5.79 in the album), so the preview edits and scores the photo
+#: decoded as the scan decodes it.
+SCAN_DECODE_FACTOR = 2
+
+
+def load_as_scanned(path, input_size: int) -> np.ndarray:
+    """The upright photo as uint8 RGB, decoded as the album scan decodes it for a network of
+    ``input_size``: its score here is the one the album shows."""
+    from .imaging import load_photo
+
+    return np.asarray(load_photo(path, min_size=SCAN_DECODE_FACTOR * input_size).convert("RGB"))
+
+
 def load_for_edit(path) -> np.ndarray:
     """The full-size upright photo as uint8 RGB (the pixels an export will hold)."""
     from .imaging import load_photo
@@ -191,6 +207,6 @@ def load_for_edit(path) -> np.ndarray:
 
 
 __all__ = [
-    "LIMITS", "MODES", "Enhanced", "adjust", "fgsm", "high_frequency_energy", "high_frequency_share",
-    "load_for_edit", "natural", "psnr", "score_of", "scores_around",
+    "LIMITS", "MODES", "SCAN_DECODE_FACTOR", "Enhanced", "adjust", "fgsm", "high_frequency_energy",
+    "high_frequency_share", "load_as_scanned", "load_for_edit", "natural", "psnr", "score_of", "scores_around",
 ]

@@ -49,11 +49,21 @@ class AlbumModel(QAbstractListModel):
         self.thumbnail_folder = thumbnail_folder
 
     # -- contents ---------------------------------------------------------------------------------------
-    def set_table(self, table: PhotoTable, order: np.ndarray | None = None) -> None:
+    def set_table(self, table: PhotoTable, order: np.ndarray | None = None, *,
+                  carry_from: PhotoTable | None = None) -> None:
+        """Show ``table``. ``carry_from``: the table it replaces (a rescan of the same album), whose
+        thumbnails are kept for the files that did not change, so the grid does not blink."""
         clear_queued(self.pool)
+        kept = {}
+        if carry_from is not None and carry_from is self.table:
+            for row, pixmap in self._pixmaps.items():
+                new = table.row_of(carry_from.paths[row])
+                if new is not None and table.content_hash[new] == carry_from.content_hash[row]:
+                    kept[new] = pixmap
         self.beginResetModel()
         self.table = table
         self._pixmaps.clear()
+        self._pixmaps.update(kept)
         self._failed.clear()
         self._pending.clear()
         self._set_order(np.arange(len(table)) if order is None else order)

@@ -1,8 +1,9 @@
 """Preview an enhancement side by side with the original, with the saliency overlay, and export it.
 
 Every computation (decoding, saliency, the enhancement, the full-size export) runs in a job; the
-dialog only shows results. The preview works on a screen-sized copy; "Enhance and export" redoes
-the edit on the full-size photo and writes a new file beside it (the original is never touched).
+dialog only shows results. The preview edits and scores the photo as the album scan decodes it (so its
+"before" is the side panel's figure) and shows screen-sized copies; "Enhance and export" redoes the
+edit on the full-size photo and writes a new file beside it (the original is never touched).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -27,6 +29,10 @@ from PySide6.QtWidgets import (
 from .workers import Job, start, to_qimage
 
 PREVIEW = 640
+#: Why the figures here are the album's, and when they may differ from the exported file's.
+SCORES_NOTE = ("Scores are computed on the photo as the album scan reads it, so “before” is the figure in the "
+               "side panel. An exported file is scored afresh when it joins the album (JPEG re-encoding can "
+               "move its figure by a few hundredths).")
 
 
 def _models(user: str | None, folder: Path | None):
@@ -40,6 +46,15 @@ def _models(user: str | None, folder: Path | None):
     if personal is None:
         return base, {"generic": base}
     return personal, {"personal": personal, "generic": base}
+
+
+def _preview_size(pixels: np.ndarray) -> np.ndarray:
+    """A copy to show, at most PREVIEW pixels a side (the scores come from the full decode)."""
+    from PIL import Image
+
+    im = Image.fromarray(pixels)
+    im.thumbnail((PREVIEW, PREVIEW))
+    return np.asarray(im)
 
 
 def _edit(model, photo: np.ndarray, mode: str, amount: int):
@@ -76,7 +91,15 @@ class EnhanceDialog(QDialog):
         for label in (self.before, self.after):
             label.setMinimumSize(PREVIEW // 2, PREVIEW // 2)
             label.setStyleSheet("background: #1d1d20; color: #aaa;")
+        self.before_title = QLabel("Before", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.after_title = QLabel("After", alignment=Qt.AlignmentFlag.AlignCenter)
+        for label in (self.before_title, self.after_title):
+            label.setStyleSheet("font-weight: bold;")
         self.scores = QLabel("Working…")
+        self.scores.setToolTip(SCORES_NOTE)
+        note = QLabel(SCORES_NOTE)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #888;")
         self.busy = QProgressBar(maximumWidth=160)
         self.busy.setRange(0, 0)  # busy: the edit has no natural percentage
         self.export_button = QPushButton("Enhance and export")
@@ -87,9 +110,12 @@ class EnhanceDialog(QDialog):
         controls = QHBoxLayout()
         for w in (QLabel("Mode:"), self.mode, self.amount_label, self.amount, self.saliency):
             controls.addWidget(w)
-        pictures = QHBoxLayout()
-        pictures.addWidget(self.before)
-        pictures.addWidget(self.after)
+        pictures = QGridLayout()
+        pictures.addWidget(self.before_title, 0, 0)
+        pictures.addWidget(self.after_title, 0, 1)
+        pictures.addWidget(self.before, 1, 0)
+        pictures.addWidget(self.after, 1, 1)
+        pictures.setRowStretch(1, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.scores, 1)
         buttons.addWidget(self.busy)
@@ -99,6 +125,7 @@ class EnhanceDialog(QDialog):
         layout.addLayout(controls)
         layout.addLayout(pictures, 1)
         layout.addLayout(buttons)
+        layout.addWidget(note)
 
         self.mode.currentIndexChanged.connect(self._mode_changed)
         self.amount.sliderReleased.connect(self.refresh)
@@ -149,20 +176,19 @@ class EnhanceDialog(QDialog):
         mode, amount = self.mode.currentData(), self.amount.value()
 
         def work(report, cancel):
-            from ..enhance import scores_around
+            from ..enhance import load_as_scanned, scores_around
             from ..explain import overlay, smoothgrad
-            from ..imaging import load_photo
 
-            photo = load_photo(path, min_size=PREVIEW)
-            photo.thumbnail((PREVIEW, PREVIEW))
-            pixels = np.asarray(photo.convert("RGB"))
             model, shown = _models(user, folder)
+            # Edited and scored as the album scan decodes the photo, so "before" is the side panel's figure.
+            pixels = load_as_scanned(path, model.input_size)
             result = _edit(model, pixels, mode, amount)
             followed = next(k for k, m in shown.items() if m is model)
             scores = {followed: (result.before, result.after),  # the followed score first; the edit has it
                       **scores_around({k: m for k, m in shown.items() if m is not model}, pixels, result.photo)}
-            heat = smoothgrad(model, pixels, samples=10)
-            return (to_qimage(pixels), to_qimage(result.photo), to_qimage(overlay(pixels, heat)), scores)
+            before, after = _preview_size(pixels), _preview_size(result.photo)
+            heat = smoothgrad(model, before, samples=10)
+            return (to_qimage(before), to_qimage(after), to_qimage(overlay(before, heat)), scores)
 
         self._run(work, self._preview)
 
@@ -187,6 +213,7 @@ class EnhanceDialog(QDialog):
         if not self.images:
             return
         left = self.images["saliency" if self.saliency.isChecked() else "before"]
+        self.before_title.setText("Before: where the score comes from" if self.saliency.isChecked() else "Before")
         for label, pixmap in ((self.before, left), (self.after, self.images["after"])):
             label.setPixmap(pixmap.scaled(label.size(), Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.SmoothTransformation))

@@ -41,6 +41,8 @@ from ..browse import SORT_KEYS, SORT_LABELS, Filter, PhotoTable, capture_time, l
 from ..catalog import PICK, REJECT, Catalog
 from ..scoring import PhotoScore, Progress, ScanReport
 from .album_model import AlbumModel, TableRowRole, ThumbnailDelegate
+from .icon import app_icon
+from .photo_info import rank_lines
 from .plots import ScoreHistogram
 from .taste_panel import TastePanel, short_taste
 from .training_dialog import TrainingDialog, TrainingTracker
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
     def __init__(self, catalog_path: Path | None = None, settings: QSettings | None = None,
                  profiles_folder: Path | None = None, thumbnail_folder: Path | None = None):
         super().__init__()
+        self.setWindowIcon(app_icon())  # the title bar's, the taskbar's and About's
         self.settings = settings or QSettings(ORG, APP)
         self.catalog_path = catalog_path
         self.catalog = Catalog(catalog_path)
@@ -274,6 +277,9 @@ class MainWindow(QMainWindow):
         f = m.addMenu("&File")
         self._action(f, "&Open Album…", QKeySequence.StandardKey.Open, self.choose_album)
         self.recent_menu = f.addMenu("Open &Recent")
+        from .album_watch import AlbumWatch
+
+        self.watch = AlbumWatch(self, f)
         f.addSeparator()
         self._action(f, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -297,6 +303,11 @@ class MainWindow(QMainWindow):
         self._action(p, "&Pick", "P", lambda: self.set_flag(PICK))
         self._action(p, "Re&ject", "X", lambda: self.set_flag(REJECT))
         self._action(p, "&Unflag", "U", lambda: self.set_flag(None))
+        self.act_advance = self._action(
+            p, "&Advance After Rating", None,
+            lambda: self.settings.setValue("advance_after_rating", self.act_advance.isChecked()), checkable=True,
+            tip="After 0-5, P, X or U on one photo, show the next one")
+        self.act_advance.setChecked(self.settings.value("advance_after_rating", True, bool))
         p.addSeparator()
         self._action(p, "&Next Photo", "Space", lambda: self.step(1))
         self._action(p, "P&revious Photo", "Shift+Space", lambda: self.step(-1))
@@ -338,7 +349,8 @@ class MainWindow(QMainWindow):
 
         self.cull = CullActions(self)
         h = m.addMenu("&Help")
-        self._action(h, "&About", "F1", self.about)
+        self._action(h, "&Keyboard Shortcuts", "F1", self.show_shortcuts)
+        self._action(h, "&About", None, self.about)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -415,6 +427,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every job and wait for the pools (a closing window leaves no thread running)."""
+        self.watch.stop()
         for job in self.jobs.values():
             job.stop()
         self.jobs = {}  # results still queued for delivery are ignored from now on
@@ -454,7 +467,7 @@ class MainWindow(QMainWindow):
     def open_album(self, folder: Path) -> None:
         """List the folder and score it in the background; the grid fills as results come."""
         folder = Path(os.path.abspath(folder))
-        for name in ("scan", "dates", "personal", "suggest", "groups"):
+        for name in ("scan", "rescan", "dates", "personal", "suggest", "groups"):
             if name in self.jobs:
                 self.jobs.pop(name).stop()
         self.cull.forget_groups()
@@ -539,7 +552,10 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "Scoring stopped", f"Scoring this album stopped: {message}\n"
                                                      "Photos scored so far are kept.")
 
-    def _start_dates(self, paths: list[Path]) -> None:
+    def _start_dates(self, paths: list[Path], rows: list[int] | None = None) -> None:
+        """Capture dates of ``paths`` (table rows ``rows``, default: all in order), read by a job."""
+        at = rows
+
         def dates(report, cancel):
             rows, times = [], []
             for i, p in enumerate(paths):
@@ -547,7 +563,7 @@ class MainWindow(QMainWindow):
                     return None
                 t = capture_time(p)
                 if t is not None:
-                    rows.append(i)
+                    rows.append(i if at is None else at[i])
                     times.append(t)
                 if len(rows) >= 500:
                     report((rows, times))
@@ -695,14 +711,9 @@ class MainWindow(QMainWindow):
         t = self.table
         generic = None if math.isnan(t.generic[row]) else float(t.generic[row])
         personal = None if math.isnan(t.personal[row]) else float(t.personal[row])
-        key = "personal" if personal is not None or t.stars[row] else "generic"
-        values = t.key_values(key)
-        rank = None
-        if not math.isnan(values[row]):
-            scored = values[~np.isnan(values)]
-            rank = (int(np.count_nonzero(scored > values[row])) + 1, len(scored))
         self.panel.show_photo(t.names[row], generic, None if generic is None else float(t.spread[row]),
-                              t.distribution[row], personal, rank, self.user, self.personal_source, int(t.stars[row]))
+                              t.distribution[row], personal, rank_lines(t, row, self.user), self.user,
+                              self.personal_source, int(t.stars[row]))
 
     def step(self, delta: int) -> None:
         n = self.model.rowCount()
@@ -725,6 +736,7 @@ class MainWindow(QMainWindow):
         from .enhance_dialog import EnhanceDialog
 
         self.enhance_dialog = EnhanceDialog(self, self.table.paths[row], self.user, self.profiles_folder)
+        self.enhance_dialog.exported.connect(lambda _: self.watch.rescan())  # the new file joins the grid
         self.enhance_dialog.show()
 
     # -- ratings and flags ----------------------------------------------------------------------------
@@ -743,11 +755,14 @@ class MainWindow(QMainWindow):
         current = self.catalog.ratings(self.user) if kind == "stars" else self.catalog.flags(self.user)
         old = {pid: current.get(pid) for pid in ids}
         self.undo.push(MarkCommand(self, kind, ids, value, old, text))
-        if kind == "stars" and value is not None:
-            if self.act_suggest.isChecked():
+        # One rule for every rating and flag key (0-5, P, X, U): on one photo, with Advance After Rating
+        # on, show the next one. During Rate Suggestions stars move to the next suggestion instead, and
+        # a flag stays on the photo, which still waits for its stars.
+        if self.act_suggest.isChecked():
+            if kind == "stars" and value is not None:
                 self.request_suggestions()
-            elif len(ids) == 1 and len(rows) == 1:
-                self.step(1)
+        elif self.act_advance.isChecked() and len(ids) == 1 and len(rows) == 1:
+            self.step(1)
 
     def write_failed(self, exc: Exception) -> None:
         QMessageBox.critical(self, "Not saved", f"Your rating could not be saved to the catalog: {exc}\n"
@@ -763,6 +778,7 @@ class MainWindow(QMainWindow):
         self.table.set_marks(self.catalog.ratings(self.user), self.catalog.flags(self.user), rows)
         self.model.table_rows_changed(rows)
         self._update_counts()
+        self._refresh_current_panel()  # "rated it ★★★★" and the ranks, also when the photo stays shown
         if kind == "stars":
             self._offer_training()
             self.personal_timer.start()  # the personal score and "Your taste" follow within a second
@@ -1131,6 +1147,8 @@ class MainWindow(QMainWindow):
     def _update_user_ui(self) -> None:
         n = len(self.catalog.ratings(self.user))
         text = short_taste(self.user, n, self.agreement)
+        self.act_suggest.setText("&Rate Suggestions" + (f" ({self.suggestions_left()} left)"
+                                                         if self.act_suggest.isChecked() else ""))
         if self.act_suggest.isChecked():
             text = f"Rate suggestions: {self.suggestions_left()} of {self.suggest_target} left · " + text
         self.user_label.setText(text)
@@ -1158,6 +1176,13 @@ class MainWindow(QMainWindow):
                           f"{len(self.skipped)} file(s) could not be scored.", parent=self)
         box.setDetailedText(text)
         box.exec()
+
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard Shortcuts, read from the menus now (so it shows the setting as it is)."""
+        from .shortcuts import ShortcutsDialog, advance_note
+
+        self.shortcuts_dialog = ShortcutsDialog(self, self.menuBar(), advance_note(self.act_advance.isChecked()))
+        self.shortcuts_dialog.show()
 
     def about(self) -> None:
         from .. import __version__

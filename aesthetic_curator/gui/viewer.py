@@ -9,6 +9,7 @@ wide or two-humped one divides them (seed 002), which the mean alone hides.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from ..imaging import load_photo
+from .photo_info import read_exif
 from .workers import Job, start, to_qimage
 
 #: Where the personal score shown comes from (``PersonalScores.source``), in a few words.
@@ -27,40 +29,12 @@ SOURCE_WORDS = {
     "adapters": "your trained adapters",
 }
 
-EXIF_FIELDS = (
-    (0x0110, "Camera"), (0xA434, "Lens"), (0x829A, "Exposure"), (0x829D, "Aperture"), (0x8827, "ISO"),
-    (0x920A, "Focal length"), (0x9003, "Taken"),
-)
-
 
 def read_photo(path: Path, min_size: int | None) -> tuple[QImage, dict[str, str], tuple[int, int]]:
     """Decode for the viewer (on a worker) and summarise the EXIF a photographer looks at."""
-    from PIL import Image
-
     im = load_photo(path, min_size=min_size)
-    info: dict[str, str] = {}
-    full = im.size
-    try:
-        with Image.open(path) as raw:
-            full = raw.size
-            exif = raw.getexif()
-            sub = exif.get_ifd(0x8769)
-    except (OSError, ValueError, SyntaxError):
-        exif, sub = {}, {}
-    for tag, label in EXIF_FIELDS:
-        value = sub.get(tag, exif.get(tag))
-        if value in (None, ""):
-            continue
-        if tag == 0x829A:
-            v = float(value)
-            text = f"1/{round(1 / v)} s" if 0 < v < 1 else f"{v:g} s"
-        elif tag == 0x829D:
-            text = f"f/{float(value):.1f}"
-        elif tag == 0x920A:
-            text = f"{float(value):.0f} mm"
-        else:
-            text = str(value).strip("\x00 ")
-        info[label] = text
+    info, size = read_exif(path)
+    full = size or im.size
     info["Size"] = f"{full[0]} × {full[1]}"
     return to_qimage(np.asarray(im)), info, full
 
@@ -169,7 +143,8 @@ class ScorePanel(QWidget):
         layout.addStretch(1)
 
     def show_photo(self, name: str, generic: float | None, spread: float | None, distribution, personal: float | None,
-                   rank: tuple[int, int] | None, user: str | None, source: str | None, stars: int = 0) -> None:
+                   ranks: Sequence[str], user: str | None, source: str | None, stars: int = 0) -> None:
+        """``ranks``: the photo's rank lines, each saying by which ranking (``photo_info.rank_lines``)."""
         self.title.setText(name)
         lines = []
         if generic is None:
@@ -185,8 +160,7 @@ class ScorePanel(QWidget):
             else:
                 how = SOURCE_WORDS.get(source or "", "from your ratings")
                 lines.append(f"{user}'s score: <b>{personal:.2f}</b> stars <span style='color:#888'>({how})</span>")
-        if rank is not None:
-            lines.append(f"Rank in album: {rank[0]} of {rank[1]}")
+        lines.extend(ranks)
         self.scores.setText("<br>".join(lines))
         self.plot.set_values(distribution if generic is not None else None)
         if generic is not None and spread is not None and not math.isnan(spread):
