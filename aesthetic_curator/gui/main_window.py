@@ -290,6 +290,8 @@ class MainWindow(QMainWindow):
         redo.setShortcuts(QKeySequence.StandardKey.Redo)
         e.addAction(undo)
         e.addAction(redo)
+        undo.setProperty("shortcut_name", "Undo")  # its text says what it undoes; the shortcuts list says Undo
+        redo.setProperty("shortcut_name", "Redo")
         self.addAction(undo)
         self.addAction(redo)
         e.addSeparator()

@@ -38,14 +38,24 @@ def advance_note(advance: bool) -> str:
             "you on the photo, which still waits for its stars.")
 
 
+#: Property naming an action whose menu text changes as the app runs (Undo says what it undoes).
+NAME_PROPERTY = "shortcut_name"
+
+
 def plain_text(action: QAction) -> str:
-    """An action's menu text without the mnemonic ampersand (a literal "&&" stays one "&")."""
+    """An action's name for the list: its ``shortcut_name`` property when set, else its menu text
+    without the mnemonic ampersand (a literal "&&" stays one "&")."""
+    name = action.property(NAME_PROPERTY)
+    if name:
+        return str(name)
     return action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
 
 
 def keys_text(action: QAction) -> str:
-    """The action's key sequences as the platform writes them ("Ctrl+Z", "⌘Z" on a Mac)."""
-    return ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts() if not k.isEmpty())
+    """The action's first two key sequences as the platform writes them ("Ctrl+Z", "⌘Z" on a Mac);
+    standard actions such as Redo carry four on Linux, and two are what anyone types."""
+    keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts() if not k.isEmpty()]
+    return ", ".join(keys[:2])
 
 
 def shortcut_rows(menubar: QMenuBar) -> list[tuple[str, str, str]]:
@@ -83,6 +93,7 @@ class ShortcutsDialog(QDialog):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 self.table.setItem(r, c, item)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
