@@ -89,3 +89,20 @@ def test_the_window_and_about_show_the_icon(qtbot, make_window):
     assert not seen["pixmap"].isNull()
     expected = icon.pixmap(seen["pixmap"].size()).toImage()
     assert seen["pixmap"].toImage().convertToFormat(expected.format()) == expected
+
+
+def test_the_empty_window_shows_the_icon_and_what_to_do(qtbot, make_window):
+    import numpy as np
+
+    window = make_window()
+    window.resize(1100, 700)
+    view = window.view
+    assert "Open a folder of photos (Ctrl+O)" in view.label.text()
+    from PySide6.QtGui import QImage
+
+    image = view.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    rgb = pixels[:, : image.width() * 3].reshape(image.height(), image.width(), 3).astype(int)
+    gold = (rgb[..., 0] > 220) & (rgb[..., 1] > 140) & (rgb[..., 2] < 110)  # the icon's star
+    navy = (abs(rgb[..., 0] - 0x2f) < 25) & (abs(rgb[..., 1] - 0x4b) < 30) & (rgb[..., 2] > 0x60)  # its ground
+    assert gold.sum() > 500 and navy.sum() > 2000

@@ -17,6 +17,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from ..desktop import ICON_SVG, resource
+from ..errors import MissingDataError
 from ..imaging import load_photo
 from .photo_info import read_exif
 from .workers import Job, start, to_qimage
@@ -53,7 +55,16 @@ class PhotoView(QScrollArea):
         self.setStyleSheet("QScrollArea { background: #1d1d20; border: none; }")
         self.pixmap: QPixmap | None = None
         self.actual = False
-        self.message("Open an album (Ctrl+O) to start")
+        self.welcome()
+
+    def welcome(self) -> None:
+        """The viewer before an album is open: the app's icon, and the one thing to do."""
+        try:
+            icon = f'<img src="{resource(ICON_SVG)}" width="112" height="112"><br><br>'
+        except MissingDataError:
+            icon = ""
+        self.message(f'<div align="center">{icon}<span style="font-size: 15pt; color: #ddd;">Aesthetic Curator'
+                     '</span><br><br>Open a folder of photos (Ctrl+O), or drop one here</div>')
 
     def message(self, text: str) -> None:
         self.pixmap = None
