@@ -136,9 +136,10 @@ def preload_optimisers() -> threading.Thread | None:
     """Start importing, on a thread of its own, what ``torch.optim`` imports on its first use; None when done.
 
     Why: the first optimiser a process builds imports ``torch._dynamo`` (and sympy): 2.3 s on this 2-core CPU
-    shared with other work, 8 s with every core busy, and no Cancel can stop an import. Started early (``service.train_user`` does
-    it before reading the photos) it overlaps with other work, and :func:`train_personal` waits for it in a
-    way a Cancel interrupts (the import then finishes in the background, for the next training).
+    shared with other work, 8 s with every core busy, and no Cancel can stop an import. Started early
+    (``service.train_user`` does it before reading the photos) it overlaps with other work, and
+    :func:`train_personal` waits for it in a way a Cancel interrupts (the import then finishes in the
+    background, for the next training).
     """
     global _preload
     if _DYNAMO in sys.modules and (_preload is None or not _preload.is_alive()):
