@@ -14,7 +14,9 @@ gui       the offscreen app (``MainWindow``, "Learn my taste"); Cancel is the di
           when the dialog says "Cancelled" (the worker has stopped and the GUI thread has shown it)
 
 Cancel is pressed at a random moment once the phase is reached (after the phase's first progress report, or
-for "scoring" after the start), and the phase it actually landed in is the last progress seen before it.
+for "scoring" after the start), and the phase it actually landed in is the last progress seen before it (in the
+app: what the dialog said; "starting" is before its first report, i.e. loading the network and scoring the
+first batch).
 Meanwhile one busy-loop process per core keeps the CPU loaded (``--no-load`` to compare). Photos: the real-
 photo bed (/work/realbed) when present, else Kodak24, copied into a temporary folder; the catalog, profiles
 and caches are private temporary ones (the user's are never touched). Prints medians and maxima per phase.
@@ -209,6 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-load", action="store_true", help="leave the cores idle")
     parser.add_argument("--no-gui", action="store_true", help="the core only")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--omp-wait", choices=("passive", "active"), default="passive",
+                        help="OpenMP threads' wait policy (the package sets passive; active: torch's default, "
+                             "to compare)")
     args = parser.parse_args(argv)
 
     root = Path(tempfile.mkdtemp(prefix="bench_cancel_"))
@@ -216,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
                      ("AESTHETIC_CURATOR_CACHE", "cache")):
         os.environ[var] = str(root / sub)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["OMP_WAIT_POLICY"] = args.omp_wait.upper()  # before torch is imported (below, lazily)
     rng = random.Random(args.seed)
     bed = Bed(root, photos(root / "album", args.photos), "bench")
     load = [] if args.no_load else [multiprocessing.Process(target=busy_loop, daemon=True)
@@ -246,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"\nCancel latency, seconds ({args.repeats} per phase; {len(load)} busy-loop processes on "
-          f"{os.cpu_count()} cores; {args.photos} rated photos)")
+          f"{os.cpu_count()} cores; {args.photos} rated photos; OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']})")
     print(f"{'level':6}{'phase':10}{'median':>8}{'max':>8}  landed in")
     for (level, phase), rows in results.items():
         secs = [s for _, s in rows]
