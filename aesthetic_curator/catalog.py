@@ -5,8 +5,9 @@
 * Scores are cached per (photo, model id): re-opening an unchanged album runs no inference.
 * WAL journal, one transaction per batch: a scan killed at any moment leaves a catalog that
   opens, holding every batch committed before the kill.
-* ``PRAGMA user_version`` is the schema version; :data:`MIGRATIONS` brings older files forward,
+* ``PRAGMA user_version`` is the schema version; :mod:`.catalog_schema` brings older files forward,
   and a file written by a newer release is refused rather than damaged.
+* Every write is one transaction of :meth:`Catalog._write`: all of it lands, or none of it.
 
 A :class:`Catalog` (one SQLite connection) belongs to the thread that opened it; other threads
 open their own (WAL lets readers run beside a writer).
@@ -25,88 +26,13 @@ from pathlib import Path
 import numpy as np
 from platformdirs import user_data_dir
 
-from .errors import InvalidValueError, UnknownUserError, UserError
+from .catalog_schema import MIGRATIONS, SCHEMA_VERSION, CatalogError, migrate
+from .errors import InvalidValueError, UnknownUserError
 
 APP_NAME = "aesthetic-curator"
 ENV_VAR = "AESTHETIC_CURATOR_CATALOG"
 
-MIGRATIONS: tuple[str, ...] = (
-    # 1: photos by content, files by path, cached scores per model, remembered bad files.
-    """
-    CREATE TABLE photos (
-        id            INTEGER PRIMARY KEY,
-        content_hash  TEXT NOT NULL UNIQUE,
-        width         INTEGER,
-        height        INTEGER,
-        added         REAL NOT NULL
-    );
-    CREATE TABLE files (
-        path      TEXT PRIMARY KEY,
-        photo_id  INTEGER NOT NULL REFERENCES photos(id),
-        size      INTEGER NOT NULL,
-        mtime_ns  INTEGER NOT NULL,
-        seen      REAL NOT NULL
-    );
-    CREATE INDEX files_photo ON files(photo_id);
-    CREATE TABLE scores (
-        photo_id      INTEGER NOT NULL REFERENCES photos(id),
-        model_id      TEXT NOT NULL,
-        mean          REAL NOT NULL,
-        std           REAL NOT NULL,
-        distribution  BLOB NOT NULL,
-        features      BLOB NOT NULL,
-        scored        REAL NOT NULL,
-        PRIMARY KEY (photo_id, model_id)
-    );
-    CREATE TABLE bad_files (
-        path      TEXT PRIMARY KEY,
-        size      INTEGER NOT NULL,
-        mtime_ns  INTEGER NOT NULL,
-        reason    TEXT NOT NULL,
-        seen      REAL NOT NULL
-    );
-    """,
-    # 2: users and their star ratings, keyed by photo content so they follow moved files.
-    """
-    CREATE TABLE users (
-        id       INTEGER PRIMARY KEY,
-        name     TEXT NOT NULL UNIQUE,
-        created  REAL NOT NULL
-    );
-    CREATE TABLE ratings (
-        user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        photo_id  INTEGER NOT NULL REFERENCES photos(id),
-        rating    REAL NOT NULL CHECK (rating >= 1 AND rating <= 5),
-        rated     REAL NOT NULL,
-        PRIMARY KEY (user_id, photo_id)
-    );
-    """,
-    # 3: culling flags (pick / reject) per user, beside their stars.
-    """
-    CREATE TABLE flags (
-        user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        photo_id  INTEGER NOT NULL REFERENCES photos(id),
-        flag      INTEGER NOT NULL CHECK (flag IN (-1, 1)),
-        flagged   REAL NOT NULL,
-        PRIMARY KEY (user_id, photo_id)
-    );
-    """,
-    # 4: a perceptual hash per photo (signed 64-bit), for grouping near-duplicates and bursts.
-    """
-    ALTER TABLE photos ADD COLUMN phash INTEGER;
-    """,
-    # 5: first-layer statistics beside the pooled features (float16), for learning a person's taste in
-    # exposure, colour and contrast. NULL for scores of earlier releases: the scan fills them in.
-    """
-    ALTER TABLE scores ADD COLUMN look BLOB;
-    """,
-)
 PICK, REJECT = 1, -1
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class CatalogError(UserError, RuntimeError):
-    """The catalog file cannot be used (damaged, or written by a newer release)."""
 
 
 def default_catalog_path() -> Path:
@@ -173,7 +99,7 @@ class Catalog:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; safe under WAL
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            migrate(self._db, self.path)
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"cannot open catalog {self.path}: {exc}") from exc
 
@@ -186,19 +112,6 @@ class Catalog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise CatalogError(
-                f"catalog {self.path} has schema version {version}, newer than this release "
-                f"understands ({SCHEMA_VERSION}); upgrade Aesthetic Curator to use it"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            # executescript() commits first; BEGIN inside the script keeps each step atomic.
-            self._db.executescript(
-                f"BEGIN IMMEDIATE; {MIGRATIONS[target - 1]} PRAGMA user_version = {target}; COMMIT;"
-            )
 
     @property
     def schema_version(self) -> int:
@@ -305,12 +218,14 @@ class Catalog:
         return self._db.execute("SELECT count(*) FROM scores WHERE model_id = ?", (model_id,)).fetchone()[0]
 
     # -- writes ----------------------------------------------------------------------------------
-    def add_scores(self, model_id: str, scores: Sequence[NewScore]) -> None:
-        """Store a batch of new results in one transaction: all of it lands, or none of it."""
+    def add_scores(self, model_id: str, scores: Sequence[NewScore]) -> list[int]:
+        """Store a batch of new results in one transaction: all of it lands, or none of it.
+
+        Returns each score's photo id, in order: the scan hands them on with its results, so no caller has
+        to look photos up by content hash again."""
         now = time.time()
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        ids: list[int] = []
+        with self._write() as cur:
             for s in scores:
                 cur.execute(
                     "INSERT INTO photos (content_hash, width, height, added, phash) VALUES (?, ?, ?, ?, ?) "
@@ -328,23 +243,15 @@ class Catalog:
                     (photo_id, model_id, float(s.mean), float(s.std), _blob(s.distribution, "float32"),
                      _blob(s.features, "float16"), now, None if s.look is None else _blob(s.look, "float16")),
                 )
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
+                ids.append(photo_id)
+        return ids
 
     def link_files(self, links: Sequence[tuple[str, int, int, int]]) -> None:
         """Record (path, photo_id, size, mtime_ns) for files whose content we already know."""
         now = time.time()
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as cur:
             for path, photo_id, size, mtime in links:
                 self._put_file(cur, path, photo_id, size, mtime, now)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
     @staticmethod
     def _put_file(cur: sqlite3.Cursor, path: str, photo_id: int, size: int, mtime: int, now: float) -> None:
@@ -360,17 +267,11 @@ class Catalog:
         if not bad:
             return
         now = time.time()
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as cur:
             cur.executemany(
                 "INSERT OR REPLACE INTO bad_files VALUES (?, ?, ?, ?, ?)",
                 [(p, s, m, r, now) for p, s, m, r in bad],
             )
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
     # -- photos without scores, users and ratings ---------------------------------------------------
     def photo_id_for_file(self, path: Path | str, *, check: Callable[[bytes, Path], object] | None = None) -> int:
@@ -392,16 +293,10 @@ class Catalog:
             check(data, Path(path))
         chash = content_hash(data)
         now = time.time()
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as cur:
             cur.execute("INSERT OR IGNORE INTO photos (content_hash, added) VALUES (?, ?)", (chash, now))
             photo_id = cur.execute("SELECT id FROM photos WHERE content_hash = ?", (chash,)).fetchone()[0]
             self._put_file(cur, path, photo_id, st.st_size, st.st_mtime_ns, now)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
         return photo_id
 
     def paths_of(self, photo_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -500,7 +395,10 @@ class Catalog:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:
-        """One write transaction: committed at the end of the block, rolled back on any error."""
+        """One write transaction: committed at the end of the block, rolled back on any error (a
+        KeyboardInterrupt too). IMMEDIATE takes the write lock at the start, so two connections writing at
+        once wait for each other (``timeout``) instead of failing half-way with SQLITE_BUSY. The one place
+        that does not use it is a schema migration (``executescript`` manages its own transaction)."""
         cur = self._db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -512,3 +410,9 @@ class Catalog:
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+__all__ = [
+    "APP_NAME", "ENV_VAR", "MIGRATIONS", "PICK", "REJECT", "SCHEMA_VERSION", "Catalog", "CatalogError", "KnownFile",
+    "NewScore", "StoredScore", "default_catalog_path",
+]
