@@ -5,44 +5,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from .catalog import Catalog
-from .cli_args import album_path, folder_to_fill, new_file, user_name, whole
-from .scoring import ScanReport
-from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES
-
-
-def _personal(args: argparse.Namespace, catalog: Catalog, report: ScanReport) -> np.ndarray | None:
-    """The user's personal scores aligned with ``report.scores`` (None without a user or ratings)."""
-    if not getattr(args, "user", None):
-        return None
-    from .cli import ProgressBar
-    from .personal.service import personal_scores
-
-
-    mine = personal_scores(catalog, args.user, report, device=args.device,
-                           progress=ProgressBar(enabled=not args.quiet))
-    report.skipped.extend(mine.skipped)
-    return mine.scores if mine.source is not None else None
-
-
-def _count_bar(quiet: bool, what: str) -> Callable[[int, int], None]:
-    def tell(done: int, total: int) -> None:
-        if not quiet and (done == total or sys.stderr.isatty()):
-            sys.stderr.write(f"\r{what} {done}/{total}" + ("\n" if done == total else ""))
-            sys.stderr.flush()
-    return tell
+from ..catalog import Catalog
+from ..xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES
+from .args import album_path, folder_to_fill, new_file, user_name, whole
+from .common import (
+    ProgressBar,
+    count_bar,
+    known_user,
+    personal_scores_of,
+    print_skipped,
+    relative,
+    roots_of,
+    scan,
+    scan_options,
+)
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    from .cli import ProgressBar, _print_skipped, _relative, _roots, _scan, known_user
-    from .culling import apply_keep_best, group_album
+    from ..culling import apply_keep_best, group_album
 
-    roots = _roots(args)
+    roots = roots_of(args)
     if roots is None:
         return 2
     if args.keep_best and not args.user:
@@ -51,8 +37,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
     with Catalog(args.catalog) as catalog:
         if args.user and not args.keep_best:  # keeping the best marks photos: a new user is welcome
             known_user(catalog, args.user)
-        report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
-        personal = _personal(args, catalog, report)
+        report = scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
+        personal = personal_scores_of(args, catalog, report)
         stars = None
         if args.user:
             ids = catalog.photo_ids(s.content_hash for s in report.scores)
@@ -75,42 +61,40 @@ def cmd_groups(args: argparse.Namespace) -> int:
             for i in sorted(g.members, key=lambda i: (i != g.best, -scores[i].mean)):
                 mine = f"  yours {personal[i]:4.2f}" if personal is not None else ""
                 star = "*" if i == g.best else " "
-                print(f"  {star} {scores[i].mean:5.2f}{mine}  {_relative(scores[i].path, roots)}")
+                print(f"  {star} {scores[i].mean:5.2f}{mine}  {relative(scores[i].path, roots)}")
         grouped = sum(len(g.members) for g in groups)
         print(f"{len(groups)} group(s) holding {grouped} of {len(scores)} photos; * marks the best of each"
               + (f"; {len(changed)} flag(s) set for {args.user} (best picked, rest rejected)" if args.keep_best
                  else ""), file=sys.stderr)
-    _print_skipped(report.skipped)
+    print_skipped(report.skipped)
     return 0
 
 
 def cmd_xmp_write(args: argparse.Namespace) -> int:
-    from .cli import ProgressBar, _print_skipped, _roots, _scan, known_user
-    from .interop import write_sidecars
+    from ..interop import write_sidecars
 
-    roots = _roots(args)
+    roots = roots_of(args)
     if roots is None:
         return 2
     with Catalog(args.catalog) as catalog:
         known_user(catalog, args.user)  # before the scan: a typo must not cost one
-        report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
-        personal = _personal(args, catalog, report)
+        report = scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
+        personal = personal_scores_of(args, catalog, report)
         by_hash = ({s.content_hash: float(v) for s, v in zip(report.scores, personal, strict=True)
                     if not np.isnan(v)} if personal is not None else None)
         result = write_sidecars(catalog, args.user, report.scores, style=args.style, personal=by_hash,
                                 everything=args.all, pick_label=args.pick_label,
-                                progress=_count_bar(args.quiet, "sidecars"))
-    _print_skipped(report.skipped + result.skipped)
+                                progress=count_bar(args.quiet, "sidecars"))
+    print_skipped(report.skipped + result.skipped)
     print(f"{len(result.written)} sidecar(s) written ({args.style} naming) for {args.user}", file=sys.stderr)
     return 0 if not result.skipped else 1
 
 
 def cmd_xmp_import(args: argparse.Namespace) -> int:
-    from .album import find_photos
-    from .cli import _print_skipped, _roots
-    from .interop import import_ratings
+    from ..album import find_photos
+    from ..interop import import_ratings
 
-    roots = _roots(args)
+    roots = roots_of(args)
     if roots is None:
         return 2
     paths: list[Path] = []
@@ -119,9 +103,9 @@ def cmd_xmp_import(args: argparse.Namespace) -> int:
     with Catalog(args.catalog) as catalog:
         result = import_ratings(catalog, args.user, sorted(set(paths)), style=args.style,
                                 pick_label=args.pick_label, overwrite=args.overwrite,
-                                progress=_count_bar(args.quiet, "reading XMP"))
+                                progress=count_bar(args.quiet, "reading XMP"))
         total = len(catalog.ratings(args.user))
-    _print_skipped(result.skipped)
+    print_skipped(result.skipped)
     kept = (f"; {result.kept} kept as rated here (--overwrite replaces them)" if result.kept else "")
     print(f"imported {result.ratings} star rating(s) and {result.flags} flag(s) for {args.user} "
           f"({result.unmarked} photo(s) had none){kept}; {total} rating(s) in all"
@@ -132,10 +116,9 @@ def cmd_xmp_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import threading
 
-    from .cli import ProgressBar, _print_skipped, _roots, _scan, known_user
-    from .export import choose, export_photos, write_report
+    from ..export import choose, export_photos, write_report
 
-    roots = _roots(args)
+    roots = roots_of(args)
     if roots is None:
         return 2
     selection = "picks" if args.picks else "top" if args.top is not None else "stars"
@@ -151,8 +134,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with Catalog(args.catalog) as catalog:
         if args.user:
             known_user(catalog, args.user)
-        report = _scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
-        personal = _personal(args, catalog, report)
+        report = scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
+        personal = personal_scores_of(args, catalog, report)
         by_hash = ({s.content_hash: float(v) for s, v in zip(report.scores, personal, strict=True)}
                    if personal is not None else None)
         items = choose(report.scores, catalog, args.user, selection=selection, top=args.top or 0,
@@ -164,7 +147,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             result = export_photos(items, dest, move=args.move, sidecars=None if args.sidecars == "none"
                                    else args.sidecars, user=args.user, pick_label=args.pick_label,
-                                   catalog=catalog, progress=_count_bar(args.quiet, "exporting"), cancel=cancel)
+                                   catalog=catalog, progress=count_bar(args.quiet, "exporting"), cancel=cancel)
         except KeyboardInterrupt:
             print("\ninterrupted: the photos exported so far are complete; the rest were not touched",
                   file=sys.stderr)
@@ -172,14 +155,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     report_path = write_report(result, Path(args.report)) if args.report is not None else None
     for e in result.exported:
         print(e.destination)
-    _print_skipped(report.skipped + result.skipped)
+    print_skipped(report.skipped + result.skipped)
     verb = "moved" if args.move else "copied"
     print(f"{len(result.exported)} photo(s) {verb} to {dest}"
           + (f"; report in {report_path}" if report_path else ""), file=sys.stderr)
     return 0 if not result.skipped else 1
 
 
-def add_parsers(sub, scan_options: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parsers(sub) -> None:
     p = sub.add_parser("groups", help="bursts and near-duplicates, with the best of each",
                        description="Group the photos of ALBUM that are takes of the same shot (features, "
                                    "capture time, perceptual hash) and mark the best of each: the user's "

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .devices import DEVICE_NAME
+from ..devices import DEVICE_NAME
 
 
 def whole(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
