@@ -62,13 +62,14 @@ def relative(path: Path, roots: Sequence[Path]) -> str:
 
 def scan(args: argparse.Namespace, catalog: Catalog, roots: list[Path], bar: ProgressBar) -> ScanReport:
     """The generic scan every album command starts with (answered from the catalog when it can)."""
+    from ..models import DEFAULT_MODEL
     from ..scoring import Scorer, score_album
 
     def factory() -> Scorer:
         return Scorer.generic(args.model, args.checkpoint, device=args.device, batch_size=args.batch_size)
 
     scorer: Scorer | None = None
-    if args.model != "nima-mobilenet" or args.checkpoint is not None:
+    if args.model != DEFAULT_MODEL or args.checkpoint is not None:
         scorer = factory()  # custom checkpoints: the id depends on the file, so build it now
     return score_album(roots, catalog, scorer=scorer or factory, progress=bar, decode_workers=args.workers)
 
@@ -101,11 +102,20 @@ def print_skipped(skipped) -> None:
             print(f"  {k.path}: {k.reason}", file=sys.stderr)
 
 
-def scan_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="nima-mobilenet", choices=["nima-mobilenet", "resnet18"],
-                   help="generic model architecture (default: the shipped NIMA MobileNet)")
+def model_options(p: argparse.ArgumentParser) -> None:
+    """``--model`` and ``--checkpoint``, from the registry of generic models: a new backbone
+    registered in :mod:`aesthetic_curator.models` is a choice here without touching the CLI."""
+    from ..models import DEFAULT_MODEL, GENERIC_MODELS, get_model_weights
+
+    own = [name for name in GENERIC_MODELS if get_model_weights(name) is None]
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=GENERIC_MODELS,
+                   help=f"generic model architecture (default: {DEFAULT_MODEL}, with its shipped weights)")
     p.add_argument("--checkpoint", type=existing_file, default=None,
-                   help="state dict of your own generic model (required for resnet18)")
+                   help="state dict of your own generic model" + (f" (required for {', '.join(own)})" if own else ""))
+
+
+def scan_options(p: argparse.ArgumentParser) -> None:
+    model_options(p)
     p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.add_argument("--batch-size", type=whole(1, 4096), default=32, help="photos per forward pass (default 32)")
     p.add_argument("--workers", type=whole(1, 64), default=None, help="decode threads (default: up to 4)")

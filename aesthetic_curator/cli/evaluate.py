@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..catalog import Catalog
 from .args import device_name, existing_file, existing_folder, new_file, number, whole
+from .common import model_options
 
 
 def _eval_output(args: argparse.Namespace, report) -> int:
@@ -100,7 +101,6 @@ def add_parsers(sub) -> None:
                    help="csv of test worker ids (default: test_workers_ID.csv in or beside ROOT)")
     e.add_argument("--trials", type=whole(1), default=None, help="trials per worker (default: the thesis's, 10 / 3)")
     e.add_argument("--max-workers", type=whole(1), default=None, help="only the first N test workers")
-    e.add_argument("--model", default="nima-mobilenet", choices=["nima-mobilenet", "resnet18"])
-    e.add_argument("--checkpoint", type=existing_file, default=None, help="a generic checkpoint of your own")
+    model_options(e)
     _eval_options(e)
     e.set_defaults(func=cmd_eval_flickr)
