@@ -169,7 +169,7 @@ def test_learn_my_taste_trains_with_progress_and_refreshes_scores(qtbot, make_wi
     assert shown_taste(window) == expected
     assert expected in dialog.detail.text() and "Adapters (1 epoch of training): " in dialog.detail.text()
     with Catalog(window.catalog.path) as cat:
-        album_scores = service.personal_scores(cat, window.user, window._album_report(),
+        album_scores = service.personal_scores(cat, window.user, window.album.report(),
                                                folder=window.profiles_folder)
     assert window.personal_source == album_scores.source  # whatever the cross-validation chose
     assert taste.describe(album_scores.agreement) == shown_taste(window)

@@ -16,8 +16,9 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 
 from aesthetic_curator.catalog import Catalog
-from aesthetic_curator.gui.main_window import TRAIN_OFFER_EVERY, MainWindow
+from aesthetic_curator.gui.main_window import MainWindow
 from aesthetic_curator.gui.taste_panel import AgreementPlot, short_taste
+from aesthetic_curator.gui.trainer import TRAIN_OFFER_EVERY
 from aesthetic_curator.gui.training_dialog import CV_RUNS, TrainingDialog, TrainingTracker
 from aesthetic_curator.personal import heavy, service, taste
 from aesthetic_curator.personal.agreement import adapters_sentence

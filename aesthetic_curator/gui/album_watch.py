@@ -15,16 +15,14 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFileSystemWatcher, QItemSelection, QItemSelectionModel, QObject, QTimer, Signal
 
 from ..browse import PhotoTable, list_album
 from ..catalog import Catalog
 from ..scoring import Progress, ScanReport
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from .actions import add_action
+from .protocols import WatchHost
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +62,7 @@ class AlbumWatch(QObject):
 
     rescanned = Signal(int)
 
-    def __init__(self, window: MainWindow, menu):
+    def __init__(self, window: WatchHost, menu, scan_finished):
         super().__init__(window)
         self.w = window
         self.watcher = QFileSystemWatcher(self)
@@ -72,9 +70,9 @@ class AlbumWatch(QObject):
         self.timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self.timer.timeout.connect(self.rescan)
         self.waiting = False  # a rescan asked for while the album's first scan still runs
-        self.action = window._action(menu, "Re&scan Album", "F5", self.rescan,
-                                     tip="Find photos added to or removed from the album folder")
-        window.scanFinished.connect(self._scan_finished)
+        self.action = add_action(window, menu, "Re&scan Album", "F5", self.rescan,
+                                 tip="Find photos added to or removed from the album folder")
+        scan_finished.connect(self._scan_finished)
 
     def stop(self) -> None:
         """The window closes: no more rescans."""
@@ -84,7 +82,7 @@ class AlbumWatch(QObject):
             self.watcher.removePaths(self.watcher.directories())
 
     def _scan_finished(self) -> None:
-        self.watch(self.w.table)
+        self.watch(self.w.album.table)
         if self.waiting:
             self.waiting = False
             self.rescan()
@@ -93,9 +91,10 @@ class AlbumWatch(QObject):
         """Watch the album folder and every folder holding one of its photos (instead of any before)."""
         if self.watcher.directories():
             self.watcher.removePaths(self.watcher.directories())
-        if self.w.album is None:
+        album = self.w.album.folder
+        if album is None:
             return
-        folders = [str(self.w.album), *sorted({str(p.parent) for p in table.paths} - {str(self.w.album)})]
+        folders = [str(album), *sorted({str(p.parent) for p in table.paths} - {str(album)})]
         if len(folders) > MAX_WATCHED:
             logger.info("watching %d of the album's %d folders for new photos", MAX_WATCHED, len(folders))
         self.watcher.addPaths(folders[:MAX_WATCHED])
@@ -103,47 +102,46 @@ class AlbumWatch(QObject):
     def rescan(self) -> None:
         """List the album again and show what changed, in the background (cheap: the catalog caches scores)."""
         w = self.w
-        if w.album is None:
+        if w.album.folder is None:
             w.statusBar().showMessage("Open an album first (Ctrl+O)", 4000)
             return
-        if "scan" in w.jobs:  # the first scan is still running: it will be followed by this rescan
+        if "scan" in w.runner.jobs:  # the first scan is still running: it will be followed by this rescan
             self.waiting = True
             return
-        folder, catalog_path = w.album, w.catalog.path
+        folder, catalog_path = w.album.folder, w.catalog.path
         w.scan_label.setText("Rescanning the album…")
 
         def progress(p: Progress) -> None:
             if p.scored:
                 w.scan_label.setText(f"Rescanning: {p.done} of {p.total}, {p.scored} new scored")
 
-        w._run("rescan", lambda report, cancel: rescan_album(folder, catalog_path, report, cancel), progress,
-               self._show, lambda message: w._job_failed(f"Rescan stopped: {message}"))
+        w.runner.run("rescan", lambda report, cancel: rescan_album(folder, catalog_path, report, cancel), progress,
+                     self._show, lambda message: w.runner.on_failed(f"Rescan stopped: {message}"))
 
     def _show(self, found: Rescan) -> None:
         w = self.w
-        if found.folder != w.album:
+        if found.folder != w.album.folder:
             return  # another album was opened meanwhile
-        old = w.table
+        old = w.album.table
         scan = found.report
-        w.skipped = list(found.skipped) + [(k.path, k.reason) for k in scan.skipped]
+        w.album.skipped = list(found.skipped) + [(k.path, k.reason) for k in scan.skipped]
         by_path = {str(s.path): s.content_hash for s in scan.scores}
         same = ([str(p) for p in found.paths] == [str(p) for p in old.paths]
                 and all(by_path.get(str(p)) == h for p, h in zip(old.paths, old.content_hash, strict=True)))
-        w.scores = {str(s.path): s for s in scan.scores}
         if same:
+            w.album.replace(scan.scores)
             w.scan_label.setText("Rescanned: no new or removed photos")
         else:
             self._swap(old, found)
-        self.watch(w.table)
-        w._update_counts()
-        self.rescanned.emit(len(w.table))
+        self.watch(w.album.table)
+        w.update_counts()
+        self.rescanned.emit(len(w.album.table))
 
     def _swap(self, old: PhotoTable, found: Rescan) -> None:
         """Show the new listing, keeping what the user was looking at and what is known of each photo."""
         w = self.w
         new = PhotoTable(found.paths, found.mtimes)
         new.set_scores(found.report.scores, found.photo_ids)
-        new.set_marks(w.catalog.ratings(w.user), w.catalog.flags(w.user))
         new.set_personal({h: float(v) for h, v in zip(old.content_hash, old.personal, strict=True)
                           if h is not None and not math.isnan(v)})
         fresh = []  # capture dates: carried over for known files, read by a job for the new ones
@@ -159,23 +157,23 @@ class AlbumWatch(QObject):
         current = w.current_row()
         current_path = str(old.paths[current]) if current is not None else None
         selected = {str(old.paths[r]) for r in w.selected_rows()}
-        w.cull.forget_groups()  # groups are rows of the old listing: found afresh with Ctrl+G
-        w.table = new
-        w.model.set_table(new, new.order(w.sort_key(), w._descending(), w.filter()), carry_from=old)
+        w.album.replace(found.report.scores, new)  # groups are rows of the old listing: found afresh with Ctrl+G
+        w.model.set_table(new, w.view_state.order(), carry_from=old)
         self._reselect(current_path, selected)
         if fresh:
-            w._start_dates([new.paths[r] for r in fresh], rows=fresh)
-        w.apply_view()
-        w._refresh_current_panel()
-        w.refresh_personal()  # new photos get their personal scores
+            w.scanner.start_dates([new.paths[r] for r in fresh], rows=fresh)
+        w.view_state.apply_view()
+        w.refresh_current_panel()
+        w.taste.refresh_personal()  # new photos get their personal scores
         w.scan_label.setText(f"Rescanned: {added} new, {removed} removed")
 
     def _reselect(self, current_path: str | None, selected: set[str]) -> None:
         w = self.w
         model = w.model
-        view_rows = [model.view_row(r) for p in selected if (r := w.table.row_of(p)) is not None]
+        table = w.album.table
+        view_rows = [model.view_row(r) for p in selected if (r := table.row_of(p)) is not None]
         view_rows = [v for v in view_rows if v >= 0]
-        row = w.table.row_of(current_path) if current_path else None
+        row = table.row_of(current_path) if current_path else None
         if row is not None and model.view_row(row) >= 0:
             w.go_to(model.view_row(row))
         elif model.rowCount():

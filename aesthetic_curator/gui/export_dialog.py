@@ -7,9 +7,7 @@ copying or moving runs in a job with its own catalog connection.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -33,10 +31,8 @@ from PySide6.QtWidgets import (
 from ..catalog import Catalog
 from ..export import ExportItem, choose, export_photos, write_report
 from ..xmp import SIDECAR_STYLES
+from .protocols import ExportHost
 from .workers import Job, start
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 
 class ExportDialog(QDialog):
@@ -44,7 +40,7 @@ class ExportDialog(QDialog):
 
     finished_export = Signal(int)
 
-    def __init__(self, window: MainWindow):
+    def __init__(self, window: ExportHost):
         super().__init__(window)
         self.w = window
         self.job: Job | None = None
@@ -128,19 +124,14 @@ class ExportDialog(QDialog):
     def recount(self) -> None:
         """Which photos match now (the window's personal scores rank "the best")."""
         w = self.w
-        album = w._album_report()
-        personal = {}
-        for s in album.scores:
-            r = w.table.row_of(s.path)
-            if r is not None and not np.isnan(w.table.personal[r]):
-                personal[s.content_hash] = float(w.table.personal[r])
-        self.items = choose(album.scores, w.catalog, w.user, selection=self.selection(), top=self.top_n.value(),
-                            min_stars=self.min_stars.value(), personal=personal)
+        personal = w.album.personal_by_hash()
+        self.items = choose(w.album.report().scores, w.catalog, w.user, selection=self.selection(),
+                            top=self.top_n.value(), min_stars=self.min_stars.value(), personal=personal)
         self.count.setText(f"{len(self.items)} photo(s) match")
         self.go.setEnabled(bool(self.items) and self.job is None)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export to", self.dest.text() or str(self.w.album or ""))
+        folder = QFileDialog.getExistingDirectory(self, "Export to", self.dest.text() or str(self.w.album.folder or ""))
         if folder:
             self.dest.setText(folder)
 
@@ -184,7 +175,7 @@ class ExportDialog(QDialog):
         self.go.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self.status.setText("Exporting…")
-        start(self.job, self.w.pool)
+        start(self.job, self.w.runner.pool)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setValue(done)
@@ -197,13 +188,13 @@ class ExportDialog(QDialog):
         text = f"{len(result.exported)} photo(s) {verb}" + (" (cancelled)" if result.cancelled else "")
         if result.skipped:
             text += f"; {len(result.skipped)} skipped (see Skipped in the status bar)"
-            self.w.skipped += [(k.path, k.reason) for k in result.skipped]
-            self.w._update_counts()
+            self.w.album.skipped += [(k.path, k.reason) for k in result.skipped]
+            self.w.update_counts()
         if result.report_path is not None:
             text += f"; report: {result.report_path.name}"
         self.status.setText(text)
         if result.moved and result.exported:
-            self.w.open_album(self.w.album)  # the moved photos left this album
+            self.w.open_album(self.w.album.folder)  # the moved photos left this album
         self.recount()
         self.finished_export.emit(len(result.exported))
 
