@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -58,6 +59,18 @@ class Enhanced:
 def _to_input(photo: np.ndarray, size: int, device: torch.device) -> torch.Tensor:
     x = torch.from_numpy(network_input(photo, size).copy()).permute(2, 0, 1)[None]
     return x.to(device).float().div(255.0).contiguous()
+
+
+def scoring_models(user: str | None, folder: Path | None = None) -> tuple[torch.nn.Module, torch.nn.Module | None]:
+    """(the generic network, ``user``'s personal one): the networks an enhancement follows and reports
+    the scores of. The personal one is None without a user or a trained profile (callers say whether
+    that is an error: the command line's ``--user`` asks for it, the GUI falls back to the generic).
+    ``folder``: where profiles are kept (default: the user data folder)."""
+    from .models import load_generic
+    from .personal.service import personal_network
+
+    base, spec = load_generic()
+    return base, (personal_network(user, base, spec, folder) if user else None)
 
 
 def score_of(model, photo: np.ndarray, device: str | None = None) -> float:
@@ -209,4 +222,5 @@ def load_for_edit(path) -> np.ndarray:
 __all__ = [
     "LIMITS", "MODES", "SCAN_DECODE_FACTOR", "Enhanced", "adjust", "fgsm", "high_frequency_energy",
     "high_frequency_share", "load_as_scanned", "load_for_edit", "natural", "psnr", "score_of", "scores_around",
+    "scoring_models",
 ]

@@ -38,11 +38,9 @@ SCORES_NOTE = ("Scores are computed on the photo as the album scan reads it, so 
 def _models(user: str | None, folder: Path | None):
     """(the network the edit follows, every network to show scores of): the user's personal one
     when they have a trained profile, and always the generic one."""
-    from ..models import load_generic
-    from ..personal.service import personal_network
+    from ..enhance import scoring_models
 
-    base, spec = load_generic()
-    personal = personal_network(user, base, spec, folder) if user else None
+    base, personal = scoring_models(user, folder)
     if personal is None:
         return base, {"generic": base}
     return personal, {"personal": personal, "generic": base}
