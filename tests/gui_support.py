@@ -1,4 +1,4 @@
-"""What the app's tests share besides the ``make_window`` fixture (in conftest.py): opening an album."""
+"""What the app's tests share besides the ``make_window`` fixture (in conftest.py): making and opening an album."""
 
 from __future__ import annotations
 
@@ -16,3 +16,13 @@ def open_and_score(qtbot, window, folder: Path) -> None:
     with qtbot.waitSignal(window.scanFinished, timeout=WAIT):
         window.open_album(folder)
     qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
+
+
+def small_jpegs(paths: list[Path], folder: Path, size: int = 192) -> Path:
+    """``paths`` as small JPEGs in ``folder`` (made): real content, quick to score."""
+    from PIL import Image
+
+    folder.mkdir()
+    for p in paths:
+        Image.open(p).convert("RGB").resize((size, size)).save(folder / f"{p.stem}.jpg", quality=90)
+    return folder

@@ -1,4 +1,4 @@
-"""The browser's Qt-free table: sorting, filtering, capture dates, thumbnails."""
+"""The browser's Qt-free table and album: sorting, filtering, marks, capture dates, thumbnails."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from aesthetic_curator.album_state import Album
 from aesthetic_curator.browse import Filter, PhotoTable, capture_time
 from aesthetic_curator.catalog import PICK, REJECT
+from aesthetic_curator.scoring import PhotoScore
 from aesthetic_curator.thumbnails import thumbnail
 
 
@@ -75,3 +77,62 @@ def test_thumbnails_are_cached_and_remade_when_the_photo_changes(tmp_path: Path,
     Image.open(kodak_paths[1]).convert("RGB").resize((300, 200)).save(photo)
     assert thumbnail(photo, 128, cache).shape[:2] == (85, 128)
     assert len(list(cache.rglob("*.jpg"))) == 2
+
+
+class MarksStore:
+    """The catalog's mark methods in memory, counting reads (a key-press must not read marks back)."""
+
+    def __init__(self, stars: dict[int, float], flags: dict[int, int]):
+        self.stored = {"stars": dict(stars), "flags": dict(flags)}
+        self.reads = 0
+
+    def _set(self, kind: str, values) -> None:
+        for pid, v in values:
+            if v is None:
+                self.stored[kind].pop(pid, None)
+            else:
+                self.stored[kind][pid] = v
+
+    def set_ratings(self, user, values) -> None:
+        self._set("stars", values)
+
+    def set_flags(self, user, values) -> None:
+        self._set("flags", values)
+
+    def ratings(self, user) -> dict[int, float]:
+        self.reads += 1
+        return dict(self.stored["stars"])
+
+    def flags(self, user) -> dict[int, int]:
+        self.reads += 1
+        return dict(self.stored["flags"])
+
+
+def _photo(path: str, h: str, mean: float) -> PhotoScore:
+    return PhotoScore(Path(path), h, "m", mean, 1.0, np.full(10, 0.1, np.float32), np.zeros(4, np.float32), False)
+
+
+def test_the_album_keeps_scores_ids_and_the_users_marks_in_one_place():
+    store = MarksStore({11: 4, 99: 2}, {12: REJECT})  # 99: a photo of another album
+    album = Album("ann", Path("/a"))
+    album.load_marks(store)
+    album.listed([Path("/a/x.jpg"), Path("/a/y.jpg"), Path("/a/copy-of-x.jpg")], [1.0, 2.0, 3.0], [])
+    rows = album.add_scores([_photo("/a/x.jpg", "hx", 5.0), _photo("/a/y.jpg", "hy", 6.0),
+                             _photo("/a/copy-of-x.jpg", "hx", 5.0)], {"hx": 11, "hy": 12})
+    assert rows == [0, 1, 2] and album.table.stars.tolist() == [4, 0, 4] and album.table.flag[1] == REJECT
+    assert [s.path.name for s in album.report().scores] == ["x.jpg", "y.jpg", "copy-of-x.jpg"]
+    assert album.photo_ids([2, 0, 1]) == [11, 12]
+
+    reads = store.reads
+    assert album.current("stars", [11, 12]) == {11: 4, 12: None}  # what an undo puts back
+    assert album.mark(store, "stars", {11: 2, 12: 5}) == [0, 1, 2]  # every copy of photo 11 shows it
+    assert album.mark(store, "flag", {12: None}) == [1]
+    assert store.reads == reads  # written through, not read back
+    assert store.stored == {"stars": {11: 2, 12: 5, 99: 2}, "flags": {}}
+    assert album.table.stars.tolist() == [2, 5, 2] and album.table.flag.tolist() == [0, 0, 0]
+    assert len(album.stars) == 3  # every rating of the user's, for "rated N photos" and training
+
+    album.set_personal("linear", {"hx": 3.5})
+    assert album.personal_by_hash() == {"hx": 3.5} and album.personal_source == "linear"
+    album.open(Path("/b"))
+    assert not album.scores and album.personal_source is None and len(album.table) == 0 and album.stars

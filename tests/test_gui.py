@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
 pytest.importorskip("PySide6")
 
@@ -23,7 +22,7 @@ from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.training import TrainConfig
 from aesthetic_curator.scoring import ScanReport
 
-from gui_support import CANCEL_WAIT, open_and_score
+from gui_support import CANCEL_WAIT, open_and_score, small_jpegs
 
 WAIT = 60_000
 TRAIN_WAIT = 600_000  # a training on a loaded 2-core CPU: minutes, never a hang
@@ -44,11 +43,7 @@ def core_taste_text(window: MainWindow) -> str:
 @pytest.fixture
 def small_album(kodak_paths, tmp_path: Path) -> Path:
     """Twelve Kodak photos as small JPEGs: real content, quick to score."""
-    folder = tmp_path / "album"
-    folder.mkdir()
-    for p in kodak_paths[:12]:
-        Image.open(p).convert("RGB").resize((192, 192)).save(folder / f"{p.stem}.jpg", quality=90)
-    return folder
+    return small_jpegs(kodak_paths[:12], tmp_path / "album")
 
 
 def test_opening_kodak24_shows_24_items_and_scores_arrive(qtbot, qtmodeltester, make_window, kodak_dir):
@@ -297,7 +292,8 @@ def test_undo_and_redo_of_stars_write_the_catalog(qtbot, make_window, small_albu
     assert window.model.index(window.model.view_row(window.table.rows_of_photo(pid)[0])).data(StarsRole) == 3
 
 
-def test_each_user_has_their_own_ratings(qtbot, make_window, small_album):
+def test_each_user_has_their_own_ratings_and_deleting_one_keeps_the_others(qtbot, make_window, small_album,
+                                                                            monkeypatch):
     window = make_window()
     open_and_score(qtbot, window, small_album)
     first = window.user
@@ -312,6 +308,46 @@ def test_each_user_has_their_own_ratings(qtbot, make_window, small_album):
     with Catalog() as cat:
         assert sorted(cat.users()) == sorted([first, "Ben"])
         assert list(cat.ratings(first).values()) == [4.0] and list(cat.ratings("Ben").values()) == [2.0]
+
+    from PySide6.QtWidgets import QMessageBox
+
+    window.switch_user("Ben")
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    window.users.delete_user()  # Taste ▸ Delete User…, answered Yes
+    qtbot.waitUntil(lambda: window.user == first, timeout=WAIT)
+    assert window.table.counts()["rated"] == 1 and "Ben" not in window.user_label.text()
+    with Catalog() as cat:
+        assert cat.users() == [first] and cat.ratings("Ben") == {}
+
+
+def test_a_mark_the_catalog_refuses_is_said_and_not_kept_for_undo(qtbot):
+    """The marks' undo command needs only a writer (a protocol), not the window."""
+    import sqlite3
+
+    from PySide6.QtGui import QUndoStack
+
+    from aesthetic_curator.gui.marks import MarkCommand
+
+    class Writer:
+        def __init__(self):
+            self.written, self.failed = [], []
+
+        def write_marks(self, kind, values):
+            if 2 in values:
+                raise sqlite3.OperationalError("database is locked")
+            self.written.append((kind, values))
+
+        def write_failed(self, exc):
+            self.failed.append(str(exc))
+
+    stack, writer = QUndoStack(), Writer()
+    stack.push(MarkCommand(writer, "stars", [1], 4, {1: None}, "Rate 4"))
+    stack.undo()
+    stack.redo()
+    assert writer.written == [("stars", {1: 4}), ("stars", {1: None}), ("stars", {1: 4})]
+    stack.push(MarkCommand(writer, "flag", [2], PICK, {2: None}, "Pick"))
+    assert writer.failed == ["database is locked"]
+    assert stack.undoText() == "Rate 4"  # the refused one is not offered for undo
 
 
 def open_enhance(qtbot, window: MainWindow, row: int):

@@ -18,7 +18,7 @@ from aesthetic_curator.catalog import PICK, REJECT, Catalog
 from aesthetic_curator.gui.album_model import GenericScoreRole, PathRole, StarsRole
 from aesthetic_curator.personal.training import TrainConfig
 
-from gui_support import CANCEL_WAIT, WAIT, open_and_score
+from gui_support import CANCEL_WAIT, WAIT, open_and_score, small_jpegs
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TRAIN_WAIT = 600_000
@@ -27,11 +27,7 @@ TRAIN_WAIT = 600_000
 @pytest.fixture
 def small_album(kodak_paths, tmp_path: Path) -> Path:
     """Twelve Kodak photos as small JPEGs: real content, quick to score."""
-    folder = tmp_path / "album"
-    folder.mkdir()
-    for p in kodak_paths[:12]:
-        Image.open(p).convert("RGB").resize((192, 192)).save(folder / f"{p.stem}.jpg", quality=90)
-    return folder
+    return small_jpegs(kodak_paths[:12], tmp_path / "album")
 
 
 def current_path(window) -> str:

@@ -26,7 +26,7 @@ from aesthetic_curator.personal.profile import profile_path
 from aesthetic_curator.personal.service import Preparing
 from aesthetic_curator.personal.training import TrainConfig, TrainProgress
 
-from gui_support import CANCEL_WAIT, open_and_score
+from gui_support import CANCEL_WAIT, open_and_score, small_jpegs
 
 WAIT = 60_000
 
@@ -142,11 +142,7 @@ def test_with_automatic_retraining_off_the_offer_button_appears(qtbot, make_wind
 
 @pytest.fixture
 def small_album_12(kodak_paths, tmp_path: Path) -> Path:
-    folder = tmp_path / "album12"
-    folder.mkdir()
-    for p in kodak_paths[:12]:
-        Image.open(p).convert("RGB").resize((160, 160)).save(folder / f"{p.stem}.jpg", quality=90)
-    return folder
+    return small_jpegs(kodak_paths[:12], tmp_path / "album12", 160)
 
 
 def progress(epoch: int, epochs: int, run: int, runs: int = CV_RUNS + 1) -> TrainProgress:
