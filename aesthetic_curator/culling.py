@@ -14,7 +14,9 @@ import numpy as np
 from .catalog import PICK, REJECT, Catalog
 from .errors import PhotoError
 from .groups import GroupConfig, best_of, find_groups, perceptual_hash
-from .models.weights import NIMA_MOBILENET_AVA, WeightsSpec
+from .imaging import network_input
+from .models import DEFAULT_WEIGHTS
+from .models.weights import WeightsSpec
 from .scoring import ScanReport
 
 
@@ -36,23 +38,19 @@ def capture_times(paths: Sequence[Path]) -> np.ndarray:
                     np.float64)
 
 
-def album_hashes(catalog: Catalog, album: ScanReport, spec: WeightsSpec = NIMA_MOBILENET_AVA,
+def album_hashes(catalog: Catalog, album: ScanReport, spec: WeightsSpec = DEFAULT_WEIGHTS,
                  cancel: threading.Event | None = None) -> list[int | None]:
     """Each scored photo's perceptual hash: from the catalog (the scan stores it), else computed
     from the file the way the scan does and stored (photos scored by an older release)."""
-    from .imaging import load_photo, network_array
-
-    ids = catalog.photo_ids(s.content_hash for s in album.scores)
-    known = catalog.phashes(ids.values())
+    known = catalog.phashes(s.photo_id for s in album.scores if s.photo_id is not None)
     out: list[int | None] = []
     new: dict[int, int] = {}
     for s in album.scores:
-        pid = ids.get(s.content_hash)
+        pid = s.photo_id
         h = known.get(pid) if pid is not None else None
         if h is None and pid is not None and not (cancel and cancel.is_set()):
             try:
-                im = load_photo(s.path, min_size=2 * spec.input_size)
-                h = perceptual_hash(network_array(im.convert("RGB"), spec.input_size, spec.resample))
+                h = perceptual_hash(network_input(s.path, spec).array)
                 new[pid] = known[pid] = h
             except (PhotoError, OSError):
                 h = None
@@ -64,7 +62,7 @@ def album_hashes(catalog: Catalog, album: ScanReport, spec: WeightsSpec = NIMA_M
 
 def group_album(catalog: Catalog, album: ScanReport, *, personal: np.ndarray | None = None,
                 stars: np.ndarray | None = None, times: np.ndarray | None = None,
-                config: GroupConfig | None = None, spec: WeightsSpec = NIMA_MOBILENET_AVA,
+                config: GroupConfig | None = None, spec: WeightsSpec = DEFAULT_WEIGHTS,
                 cancel: threading.Event | None = None) -> list[PhotoGroup]:
     """The album's groups, largest first, each with its best photo (the user's stars, else their
     personal score, else the generic score)."""
@@ -103,8 +101,7 @@ def apply_keep_best(catalog: Catalog, user: str, album: ScanReport, groups: Sequ
                     ) -> list[tuple[int, int | None, int | None]]:
     """Store "keep best, reject rest" for ``user``; returns (photo id, old flag, new flag) so a
     caller can undo it."""
-    ids = catalog.photo_ids(s.content_hash for s in album.scores)
-    photo_ids = [ids[s.content_hash] for s in album.scores]
+    photo_ids = album.photo_ids()
     before = catalog.flags(user)
     changes = keep_best_marks(groups, photo_ids, before, catalog.ratings(user))
     catalog.set_flags(user, changes)

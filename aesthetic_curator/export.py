@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +28,10 @@ import numpy as np
 
 from .atomic import atomic_file
 from .catalog import PICK, REJECT, Catalog
-from .scoring import PhotoScore, SkippedFile
+from .scoring import CountCallback, PhotoScore, SkippedFile
 from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES, XmpError, find_sidecar, sidecar_for, sidecar_names, update_sidecar
 
 SELECTIONS = ("picks", "top", "stars")
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,6 @@ def choose(photos: Sequence[PhotoScore], catalog: Catalog, user: str | None, *, 
     """
     if selection not in SELECTIONS:
         raise ValueError(f"unknown selection {selection!r}; choose from {', '.join(SELECTIONS)}")
-    ids = catalog.photo_ids(p.content_hash for p in photos)
     stars = catalog.ratings(user) if user else {}
     flags = catalog.flags(user) if user else {}
     personal = personal or {}
@@ -82,7 +80,7 @@ def choose(photos: Sequence[PhotoScore], catalog: Catalog, user: str | None, *, 
         if p.content_hash in seen:
             continue
         seen.add(p.content_hash)
-        pid = ids.get(p.content_hash)
+        pid = p.photo_id
         items.append(ExportItem(p.path, p.content_hash, round(stars.get(pid, 0)), flags.get(pid, 0),
                                 p.mean, personal.get(p.content_hash, float("nan")), p.model_id))
 
@@ -193,7 +191,7 @@ def _style_of(photo: Path, side: Path) -> str:
 
 def export_photos(items: Sequence[ExportItem], dest: Path, *, move: bool = False, sidecars: str | None = "darktable",
                   user: str | None = None, pick_label: str = DEFAULT_PICK_LABEL, catalog: Catalog | None = None,
-                  progress: Progress | None = None, cancel: threading.Event | None = None) -> ExportReport:
+                  progress: CountCallback | None = None, cancel: threading.Event | None = None) -> ExportReport:
     """Copy (or move) ``items`` into ``dest`` with sidecars in ``sidecars`` style (None: none
     written; a moved photo's existing sidecar still goes with it). ``catalog``: told about moves,
     so the photo keeps its scores and ratings under its new path."""

@@ -22,9 +22,10 @@ import functools
 import hashlib
 import io
 import logging
-import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -60,6 +61,17 @@ RESAMPLE = {
     "bicubic": Image.Resampling.BICUBIC,
     "lanczos": Image.Resampling.LANCZOS,
 }
+
+
+class InputSpec(Protocol):
+    """What decoding for a network needs of its weights description (a :class:`~.models.WeightsSpec`)."""
+
+    @property
+    def input_size(self) -> int: ...
+
+    @property
+    def resample(self) -> str: ...
+
 
 # Pillow's own guard raises at twice this; ours (MAX_PIXELS) runs first with a clearer message.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -197,14 +209,38 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
+#: Photos for a network are decoded at (at least) this multiple of its input size: see the module docstring.
+DRAFT_FACTOR = 2
+
+
+def network_image(path: Path, input_size: int, *, data: bytes | None = None) -> Image.Image:
+    """A photo decoded for a network of ``input_size``: draft-decoded (JPEG) with at least
+    :data:`DRAFT_FACTOR` times the input size on both sides, upright and sRGB. The one place that rule
+    lives, so scores, perceptual hashes and training crops all see the same pixels. ``data``: the file's
+    bytes when the caller has read them already."""
+    path = Path(path)
+    return decode(read_bytes(path) if data is None else data, path, min_size=DRAFT_FACTOR * input_size)
+
+
+@dataclass(frozen=True)
+class NetworkInput:
+    """What a network sees of a photo: ``array``, (size, size, 3) uint8, and ``decoded_size``, the (width,
+    height) of the upright decode it was squashed from (draft-reduced for a JPEG)."""
+
+    array: np.ndarray
+    decoded_size: tuple[int, int]
+
+
+def network_input(path: Path, spec: InputSpec, *, data: bytes | None = None) -> NetworkInput:
+    """A photo as ``spec``'s network takes it: :func:`network_image`, then :func:`network_array` with the
+    spec's size and resampling filter. ``data``: the file's bytes when the caller has read them already (the
+    scan hashes them first)."""
+    im = network_image(path, spec.input_size, data=data)
+    return NetworkInput(network_array(im, spec.input_size, spec.resample), im.size)
+
+
 def network_array(im: Image.Image, size: int, resample: str) -> np.ndarray:
     """An ``RGB`` image squashed to ``size`` x ``size`` (aspect not kept, as in training), uint8 HWC."""
     if im.size != (size, size):
         im = im.resize((size, size), RESAMPLE[resample])
     return np.asarray(im, dtype=np.uint8)
-
-
-def stat_key(path: Path) -> tuple[int, int]:
-    """(size, mtime in ns): a cheap fingerprint that says whether a known file may have changed."""
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns

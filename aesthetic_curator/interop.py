@@ -6,17 +6,15 @@ training ratings (so a rated catalogue gives a personal model without rating any
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog
 from .errors import PhotoError
 from .imaging import is_photo_name
-from .scoring import PhotoScore, SkippedFile
+from .scoring import CountCallback, PhotoScore, SkippedFile
 from .xmp import DEFAULT_PICK_LABEL, XmpError, find_sidecar, read_photo_marks, update_sidecar
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -28,7 +26,7 @@ class SidecarReport:
 
 def write_sidecars(catalog: Catalog, user: str, photos: Sequence[PhotoScore], *, style: str = "darktable",
                    personal: dict[str, float] | None = None, everything: bool = False,
-                   pick_label: str = DEFAULT_PICK_LABEL, progress: Progress | None = None,
+                   pick_label: str = DEFAULT_PICK_LABEL, progress: CountCallback | None = None,
                    cancel: threading.Event | None = None) -> SidecarReport:
     """Write ``user``'s stars and flags, and the scores, into each photo's sidecar.
 
@@ -37,13 +35,12 @@ def write_sidecars(catalog: Catalog, user: str, photos: Sequence[PhotoScore], *,
     not fill with sidecars nobody asked for. ``personal``: personal scores by content hash.
     """
     report = SidecarReport()
-    ids = catalog.photo_ids(p.content_hash for p in photos)
     stars, flags = catalog.ratings(user), catalog.flags(user)
     for k, p in enumerate(photos):
         if cancel is not None and cancel.is_set():
             report.cancelled = True
             break
-        pid = ids.get(p.content_hash)
+        pid = p.photo_id
         s = round(stars.get(pid, 0)) if pid is not None else 0
         f = flags.get(pid, 0) if pid is not None else 0
         if everything or s or f or find_sidecar(p.path, style) is not None:
@@ -81,7 +78,7 @@ class ImportReport:
 
 def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style: str = "darktable",
                    pick_label: str = DEFAULT_PICK_LABEL, overwrite: bool = False,
-                   progress: Progress | None = None, cancel: threading.Event | None = None) -> ImportReport:
+                   progress: CountCallback | None = None, cancel: threading.Event | None = None) -> ImportReport:
     """Read each photo's sidecar (else the XMP inside it) and store its stars and flag as
     ``user``'s. What the user already said here wins unless ``overwrite``. All of it is stored in
     one transaction at the end, so a cancelled or failed import stores no marks (the catalog may

@@ -33,6 +33,7 @@ import torch
 from PIL import Image
 
 from ..devices import resolve_device
+from ..imaging import network_array
 from ..interrupt import Interrupted, interruptible
 from ..models.base import AestheticNet
 from .adapters import PersonalNet, personal_state_dict
@@ -184,14 +185,14 @@ def _augment(im: np.ndarray, size: int, rng: np.random.Generator, crop_min: floa
     cw = max(1, round(w * rng.uniform(crop_min, 1.0)))
     top = int(rng.integers(0, h - ch + 1))
     left = int(rng.integers(0, w - cw + 1))
-    crop = Image.fromarray(im[top:top + ch, left:left + cw])
-    out = np.asarray(crop.resize((size, size), Image.Resampling.NEAREST))
+    out = network_array(Image.fromarray(im[top:top + ch, left:left + cw]), size, "nearest")
     return out[:, ::-1] if rng.random() < 0.5 else out
 
 
 def network_input(im: np.ndarray, size: int) -> np.ndarray:
-    """A decoded photo squashed to the network's square input, as the generic scan does (nearest)."""
-    return np.asarray(Image.fromarray(im).resize((size, size), Image.Resampling.NEAREST))
+    """An already decoded photo (uint8 HWC, e.g. a :func:`~.learn.training_image`) squashed to the network's
+    square input, as the generic scan squashes (nearest). For a file, see :func:`..imaging.network_input`."""
+    return network_array(Image.fromarray(im), size, "nearest")
 
 
 def as_batch(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
