@@ -16,7 +16,16 @@ from aesthetic_curator.errors import (
     PhotoError,
     UnreadableFileError,
 )
-from aesthetic_curator.imaging import decode, is_photo_name, load_photo, network_array, read_bytes
+from aesthetic_curator.imaging import (
+    decode,
+    is_photo_name,
+    load_photo,
+    network_array,
+    network_image,
+    network_input,
+    read_bytes,
+)
+from aesthetic_curator.models import DEFAULT_WEIGHTS
 
 from photos import jpeg_bytes, png_header_only
 
@@ -48,6 +57,19 @@ def test_jpeg_draft_keeps_at_least_the_requested_size(tmp_path):
     assert im.size == (1000, 750)  # 1/2 scale: 1/4 would give 375 < 448
     assert load_photo(path).size == (2000, 1500)
     assert load_photo(path, min_size=100).size == (250, 188)  # 1/8 scale
+
+
+def test_a_network_sees_a_draft_at_twice_its_size_squashed_to_its_input(tmp_path):
+    """The one rule every path to a network follows (scan, perceptual hash, training crops)."""
+    big = Image.fromarray(np.random.default_rng(1).integers(0, 255, (1500, 2000, 3), dtype=np.uint8))
+    path = tmp_path / "big.jpg"
+    path.write_bytes(jpeg_bytes(big))
+    assert network_image(path, 224).size == load_photo(path, min_size=448).size == (1000, 750)
+    seen = network_input(path, DEFAULT_WEIGHTS)
+    assert seen.decoded_size == (1000, 750)
+    expected = network_array(load_photo(path, min_size=448), 224, DEFAULT_WEIGHTS.resample)
+    assert seen.array.shape == (224, 224, 3) and np.array_equal(seen.array, expected)
+    assert np.array_equal(network_input(path, DEFAULT_WEIGHTS, data=path.read_bytes()).array, expected)
 
 
 def test_embedded_icc_profile_is_converted_to_srgb(tmp_path):

@@ -157,9 +157,13 @@ def rated_photos(catalog: Catalog, user: str, *, spec: WeightsSpec = DEFAULT_WEI
 
 
 def album_photo_ids(catalog: Catalog, album: ScanReport) -> list[int]:
-    """The catalog's photo id of each scored photo of a scan, in the scan's order (the scan set them:
-    ``catalog`` is no longer read, and stays in the signature for existing callers)."""
-    return album.photo_ids()
+    """The catalog's photo id of each scored photo of a scan, in the scan's order. A scan sets them on its
+    scores; ``catalog`` is read only for scores assembled elsewhere without one (a benchmark's synthetic
+    album), by content hash."""
+    if all(s.photo_id is not None for s in album.scores):
+        return album.photo_ids()
+    ids = catalog.photo_ids(s.content_hash for s in album.scores if s.photo_id is None)
+    return [s.photo_id if s.photo_id is not None else ids[s.content_hash] for s in album.scores]
 
 
 # -- users ----------------------------------------------------------------------------------------
