@@ -125,6 +125,8 @@ class Catalog:
             return {}
         cur = self._db.cursor()
         cur.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (path TEXT PRIMARY KEY)")
+        # A read: it writes only this connection's temporary table, so a deferred BEGIN (one snapshot, the
+        # temp rows batched), not _write()'s IMMEDIATE, which would wait for a scan's write lock.
         cur.execute("BEGIN")
         try:
             cur.execute("DELETE FROM wanted")

@@ -41,6 +41,8 @@ class PhotoScore:
 
 @dataclass(frozen=True)
 class SkippedFile:
+    """A file a job left out, with a reason a user can act on (see :mod:`~aesthetic_curator.errors`)."""
+
     path: Path
     reason: str
 
@@ -58,6 +60,10 @@ class Progress:
 
 @dataclass
 class ScanReport:
+    """A scan's outcome: every photo's score (answered from the catalog, then new ones in the order they were
+    stored), the files skipped, how many photos the network ran on, and whether a Cancel stopped it (then a
+    later scan scores the rest)."""
+
     scores: list[PhotoScore] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     inferred: int = 0
