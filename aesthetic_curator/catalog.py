@@ -319,8 +319,9 @@ class Catalog:
             return row[0]
         if not create:
             raise UnknownUserError(f"no user named {name!r}")
-        cur = self._db.execute("INSERT INTO users (name, created) VALUES (?, ?)", (name, time.time()))
-        return cur.lastrowid
+        with self._write() as cur:  # OR IGNORE + select: another connection may have added the name meanwhile
+            cur.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", (name, time.time()))
+            return cur.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()[0]
 
     def users(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT name FROM users ORDER BY name")]
