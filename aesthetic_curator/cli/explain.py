@@ -70,15 +70,12 @@ def cmd_enhance(args: argparse.Namespace) -> int:
 
 
 def scoring_models(args: argparse.Namespace) -> tuple[object, object | None]:
-    """The generic network, and the user's personal network when ``--user`` names a trained profile."""
-    from ..models import load_generic
-    from ..personal.service import personal_network
+    """The generic network, and the user's personal network when ``--user`` names a trained profile
+    (the loader the app's enhance preview uses too); a ``--user`` without one is an error here."""
+    from ..enhance import scoring_models as load_scoring_models
 
-    base, spec = load_generic()
-    if not getattr(args, "user", None):
-        return base, None
-    personal = personal_network(args.user, base, spec)
-    if personal is None:
+    base, personal = load_scoring_models(getattr(args, "user", None))
+    if getattr(args, "user", None) and personal is None:
         raise UserError(f"{args.user} has no trained personal model yet: run 'aesthetic-curator train --user "
                         f"{args.user}' first")
     return base, personal
