@@ -48,9 +48,9 @@ class Album:
 
     # -- the photos --------------------------------------------------------------------------------------
     def open(self, folder: Path) -> None:
-        """Forget the previous album: ``folder``'s photos are listed and scored afresh."""
+        """Forget the previous album's scores and groups: ``folder``'s photos are listed and scored afresh.
+        The table stays until :meth:`listed` replaces it (a grid may still show its rows meanwhile)."""
         self.folder = folder
-        self.table = PhotoTable([])
         self.scores, self.skipped, self.personal_source = {}, [], None
         self._report = None
         self.forget_groups()

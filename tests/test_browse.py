@@ -135,4 +135,6 @@ def test_the_album_keeps_scores_ids_and_the_users_marks_in_one_place():
     album.set_personal("linear", {"hx": 3.5})
     assert album.personal_by_hash() == {"hx": 3.5} and album.personal_source == "linear"
     album.open(Path("/b"))
-    assert not album.scores and album.personal_source is None and len(album.table) == 0 and album.stars
+    assert not album.scores and album.personal_source is None and album.stars  # the user's marks stay
+    album.listed([Path("/b/z.jpg")], [4.0], [(Path("/b/bad.jpg"), "truncated")])
+    assert album.table.names == ["z.jpg"] and album.skipped == [(Path("/b/bad.jpg"), "truncated")]
