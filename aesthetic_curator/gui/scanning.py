@@ -73,6 +73,7 @@ class AlbumScan(QObject):
         folder = Path(os.path.abspath(folder))
         host.runner.stop(*ALBUM_JOBS)
         host.album.open(folder)
+        host.album.load_marks(host.catalog)  # once per album: marks given elsewhere (the CLI) since show here
         host.album_opened(folder)
         settings = host.settings
         recent = [str(folder)] + [p for p in (settings.value("recent", [], list) or []) if p != str(folder)]
