@@ -60,12 +60,12 @@ class Album:
         self.table = PhotoTable(paths, mtimes)
         self.skipped = list(skipped)
 
-    def add_scores(self, scores: Sequence[PhotoScore], photo_ids: dict[str, int]) -> list[int]:
-        """Generic scores of some photos (and their catalog ids); returns the table rows that changed."""
+    def add_scores(self, scores: Sequence[PhotoScore]) -> list[int]:
+        """Generic scores of some photos (each with its catalog id); returns the table rows that changed."""
         for s in scores:
             self.scores[str(s.path)] = s
         self._report = None
-        rows = self.table.set_scores(scores, photo_ids)
+        rows = self.table.set_scores(scores)
         self.table.set_marks(self.stars, self.flags, rows)
         return rows
 

@@ -65,8 +65,8 @@ class PhotoTable:
         return self._row.get(str(path))
 
     # -- filling in -----------------------------------------------------------------------------------
-    def set_scores(self, scores: Iterable[PhotoScore], photo_ids: dict[str, int] | None = None) -> list[int]:
-        """Generic scores from a scan; returns the rows that changed."""
+    def set_scores(self, scores: Iterable[PhotoScore]) -> list[int]:
+        """Generic scores from a scan (with their photo ids); returns the rows that changed."""
         rows = []
         for s in scores:
             row = self._row.get(str(s.path))
@@ -76,8 +76,8 @@ class PhotoTable:
             self.spread[row] = s.std
             self.distribution[row] = s.distribution
             self.content_hash[row] = s.content_hash
-            if photo_ids and s.content_hash in photo_ids:
-                self.photo_id[row] = photo_ids[s.content_hash]
+            if s.photo_id is not None:
+                self.photo_id[row] = s.photo_id
             rows.append(row)
         return rows
 

@@ -3,15 +3,64 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]  # tests/test_fixtures.py runs the fixtures below on tests that break them
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the package sets it, should a test import torch first
 
 REPO = Path(__file__).resolve().parents[1]
 KODAK = REPO.parent / "shared" / "data" / "kodak24"
+
+
+#: How long a test's own threads may take to finish after it ends (a worker seeing its cancel
+#: between two layers, a decode pool shutting down) before they count as left running.
+THREAD_GRACE_S = float(os.environ.get("AESTHETIC_CURATOR_THREAD_GRACE_S", "10"))
+
+
+def _running_threads() -> set[threading.Thread]:
+    # Threads Python did not start (Qt's pool threads that ran Python code) never leave enumerate().
+    return {t for t in threading.enumerate() if t.is_alive() and not isinstance(t, threading._DummyThread)}
+
+
+def _active_qt_timers_and_threads() -> set[int]:
+    import gc
+
+    import shiboken6
+    from PySide6.QtCore import QThread, QTimer
+
+    # type(), not isinstance(): isinstance asks each object its __class__, which some of torch's
+    # deprecated module attributes answer with a warning.
+    return {id(o) for o in gc.get_objects()
+            if issubclass(type(o), (QTimer, QThread)) and shiboken6.isValid(o)
+            and (o.isActive() if issubclass(type(o), QTimer) else o.isRunning())}
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running(request: pytest.FixtureRequest):
+    """Fail a test that leaves a thread, a QThread or an active QTimer behind: the next test (or a
+    user's next action) would meet work still running from the last one."""
+    threads = _running_threads()
+    uses_qt = "qtbot" in request.fixturenames
+    timers = _active_qt_timers_and_threads() if uses_qt else set()
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_S
+    while (left := _running_threads() - threads) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not left, f"threads still running after the test: {sorted(t.name for t in left)}"
+    if uses_qt:
+        from PySide6.QtWidgets import QApplication
+
+        deadline = time.monotonic() + THREAD_GRACE_S
+        while (alive := _active_qt_timers_and_threads() - timers) and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.02)
+        assert not alive, f"{len(alive)} Qt timer(s) or thread(s) still running after the test"
 
 
 @pytest.fixture(autouse=True)

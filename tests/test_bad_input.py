@@ -25,6 +25,7 @@ def _as_unprivileged() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"]
 
 
+@pytest.mark.slow
 def test_bad_files_are_skipped_with_reasons_and_good_ones_scored(tmp_path, kodak_paths):
     album = tmp_path / "album"
     good, expected = make_bad_album(album, kodak_paths)

@@ -108,8 +108,9 @@ class MarksStore:
         return dict(self.stored["flags"])
 
 
-def _photo(path: str, h: str, mean: float) -> PhotoScore:
-    return PhotoScore(Path(path), h, "m", mean, 1.0, np.full(10, 0.1, np.float32), np.zeros(4, np.float32), False)
+def _photo(path: str, h: str, mean: float, photo_id: int) -> PhotoScore:
+    return PhotoScore(Path(path), h, "m", mean, 1.0, np.full(10, 0.1, np.float32), np.zeros(4, np.float32), False,
+                      photo_id=photo_id)
 
 
 def test_the_album_keeps_scores_ids_and_the_users_marks_in_one_place():
@@ -117,8 +118,8 @@ def test_the_album_keeps_scores_ids_and_the_users_marks_in_one_place():
     album = Album("ann", Path("/a"))
     album.load_marks(store)
     album.listed([Path("/a/x.jpg"), Path("/a/y.jpg"), Path("/a/copy-of-x.jpg")], [1.0, 2.0, 3.0], [])
-    rows = album.add_scores([_photo("/a/x.jpg", "hx", 5.0), _photo("/a/y.jpg", "hy", 6.0),
-                             _photo("/a/copy-of-x.jpg", "hx", 5.0)], {"hx": 11, "hy": 12})
+    rows = album.add_scores([_photo("/a/x.jpg", "hx", 5.0, 11), _photo("/a/y.jpg", "hy", 6.0, 12),
+                             _photo("/a/copy-of-x.jpg", "hx", 5.0, 11)])
     assert rows == [0, 1, 2] and album.table.stars.tolist() == [4, 0, 4] and album.table.flag[1] == REJECT
     assert [s.path.name for s in album.report().scores] == ["x.jpg", "y.jpg", "copy-of-x.jpg"]
     assert album.photo_ids([2, 0, 1]) == [11, 12]

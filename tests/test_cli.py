@@ -18,6 +18,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_score_kodak_json(kodak_dir):
     run = _run("score", str(kodak_dir), "--json")
     assert run.returncode == 0, run.stderr

@@ -25,6 +25,7 @@ def test_fgsm_raises_the_score_and_moves_no_pixel_beyond_epsilon(nima, photos):
     assert np.abs(stepped.photo.astype(int) - photos[0].astype(int)).max() <= 3
 
 
+@pytest.mark.slow
 def test_natural_edit_raises_the_score_without_a_noise_pattern(nima, photos):
     for im in photos:
         edit = natural(nima, im, device="cpu")

@@ -136,6 +136,7 @@ def rate_some(window: MainWindow, n: int) -> None:
         window.set_stars(1 + r % 5)
 
 
+@pytest.mark.slow
 def test_learn_my_taste_trains_with_progress_and_refreshes_scores(qtbot, make_window, small_album):
     window = make_window()
     open_and_score(qtbot, window, small_album)
@@ -361,6 +362,7 @@ def open_enhance(qtbot, window: MainWindow, row: int):
     return (dialog, *ready.args)
 
 
+@pytest.mark.slow
 def test_enhance_preview_and_export(qtbot, make_window, small_album):
     window = make_window()
     open_and_score(qtbot, window, small_album)
@@ -378,6 +380,7 @@ def test_enhance_preview_and_export(qtbot, make_window, small_album):
     dialog.close()
 
 
+@pytest.mark.slow
 def test_enhance_follows_a_trained_profile_and_shows_both_scores(qtbot, make_window, small_album):
     window = make_window()
     open_and_score(qtbot, window, small_album)

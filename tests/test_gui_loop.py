@@ -113,6 +113,7 @@ def test_rate_suggestions_counts_what_is_left(qtbot, make_window, small_album):
     assert window.act_suggest.text() == "&Rate Suggestions"
 
 
+@pytest.mark.slow
 def test_rescan_and_new_files_found_on_their_own_keep_the_place(qtbot, make_window, small_album, kodak_paths):
     window = make_window()
     open_and_score(qtbot, window, small_album)
@@ -155,6 +156,7 @@ def large_album(kodak_paths, tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_enhance_preview_has_before_and_after_the_panels_figure_and_the_export_joins_the_grid(
         qtbot, make_window, large_album):
     window = make_window()

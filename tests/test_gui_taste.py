@@ -213,6 +213,7 @@ def test_agreement_plot_paints_any_curve(qtbot):
     plot.grab()
 
 
+@pytest.mark.slow
 def test_rated_photos_that_cannot_be_found_never_restart_the_automatic_training(qtbot, make_window, album24,
                                                                                 tmp_path):
     """Twelve photos rated on a drive that is now unplugged: the training after ten new ratings uses the ten it

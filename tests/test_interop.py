@@ -91,6 +91,7 @@ def test_what_the_user_said_here_wins_unless_overwrite(album):
     assert catalog.ratings("ana")[pid] == 5
 
 
+@pytest.mark.slow
 def test_imported_ratings_train_a_profile_that_beats_the_generic_score_on_held_out_photos(
         tmp_path, kodak_dir, nima):
     """A photographer whose darktable stars favour darker, moodier exposures: import, train, and

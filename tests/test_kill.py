@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 
+import pytest
 from PIL import Image
 
 from aesthetic_curator.catalog import Catalog
 from aesthetic_curator.scoring import Scorer, score_album
 
 
+@pytest.mark.slow
 def test_sigkill_mid_scan_leaves_a_catalog_that_opens_and_resumes(tmp_path, kodak_paths):
     album = tmp_path / "album"
     album.mkdir()

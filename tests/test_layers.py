@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import aesthetic_curator
 
 PACKAGE = Path(aesthetic_curator.__file__).parent
@@ -34,6 +36,7 @@ def test_no_core_source_file_imports_qt():
     assert not offenders
 
 
+@pytest.mark.slow
 def test_importing_every_core_module_loads_no_qt():
     modules = _core_modules()
     assert "aesthetic_curator.scoring" in modules and "aesthetic_curator.catalog" in modules

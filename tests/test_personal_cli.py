@@ -168,6 +168,7 @@ def test_score_user_gives_stars_in_the_generic_order_and_says_so_until_a_taste_i
 
 
 # -- train ---------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_train_needs_five_ratings_then_judges_the_adapters_on_ratings_they_did_not_see(album, capsys,
                                                                                        isolated_profiles):
     p = photos(album)

@@ -67,6 +67,7 @@ def _folder_state(folder):
 
 
 # -- (a) cancelling never touches the saved profile ----------------------------------------------------------
+@pytest.mark.slow
 def test_cancelled_training_leaves_the_previous_profile_byte_identical(rated_album, base, isolated_profiles):
     with Catalog() as catalog:
         first = train_user(catalog, "ann", base=base, config=TrainConfig(epochs=1, batch_size=4), device="cpu",
@@ -195,6 +196,7 @@ def test_trained_profile_loads_for_the_generic_model(rated_album, base, isolated
 
 
 # -- (b) seeded ----------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_same_seed_same_state_other_seed_other_state(base, small_images):
     rng_before = torch.get_rng_state()
     runs = [train_personal(base, small_images, RATINGS, config=TrainConfig(epochs=2, batch_size=4, seed=seed),

@@ -62,16 +62,17 @@ def relative(path: Path, roots: Sequence[Path]) -> str:
 
 def scan(args: argparse.Namespace, catalog: Catalog, roots: list[Path], bar: ProgressBar) -> ScanReport:
     """The generic scan every album command starts with (answered from the catalog when it can)."""
-    from ..models import DEFAULT_MODEL
+    from ..models import get_model_weights
     from ..scoring import Scorer, score_album
 
     def factory() -> Scorer:
         return Scorer.generic(args.model, args.checkpoint, device=args.device, batch_size=args.batch_size)
 
-    scorer: Scorer | None = None
-    if args.model != DEFAULT_MODEL or args.checkpoint is not None:
-        scorer = factory()  # custom checkpoints: the id depends on the file, so build it now
-    return score_album(roots, catalog, scorer=scorer or factory, progress=bar, decode_workers=args.workers)
+    # Shipped weights are known by their spec, so cached scores are found without building the network;
+    # a checkpoint of the user's own is known only once read (its id is its hash): build it now.
+    spec = get_model_weights(args.model) if args.checkpoint is None else None
+    return score_album(roots, catalog, scorer=factory if spec is not None else factory(), spec=spec, progress=bar,
+                       decode_workers=args.workers)
 
 
 def roots_of(args: argparse.Namespace) -> list[Path] | None:

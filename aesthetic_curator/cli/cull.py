@@ -41,9 +41,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
         personal = personal_scores_of(args, catalog, report)
         stars = None
         if args.user:
-            ids = catalog.photo_ids(s.content_hash for s in report.scores)
             rated = catalog.ratings(args.user)
-            stars = np.array([rated.get(ids.get(s.content_hash), 0) for s in report.scores], np.float64)
+            stars = np.array([rated.get(pid, 0) for pid in report.photo_ids()], np.float64)
         groups = group_album(catalog, report, personal=personal, stars=stars)
         changed = apply_keep_best(catalog, args.user, report, groups) if args.keep_best else []
     scores = report.scores

@@ -42,7 +42,6 @@ class Rescan:
     mtimes: list[float]
     skipped: list[tuple[Path, str]]
     report: ScanReport
-    photo_ids: dict[str, int]
 
 
 def rescan_album(folder: Path, catalog_path: Path, report, cancel) -> Rescan:
@@ -52,8 +51,7 @@ def rescan_album(folder: Path, catalog_path: Path, report, cancel) -> Rescan:
     paths, mtimes, skipped = list_album(folder)
     with Catalog(catalog_path) as cat:
         scan = score_album(paths, cat, scorer=lambda: Scorer.generic(batch_size=16), progress=report, cancel=cancel)
-        ids = cat.photo_ids(s.content_hash for s in scan.scores)
-    return Rescan(folder, paths, mtimes, skipped, scan, ids)
+    return Rescan(folder, paths, mtimes, skipped, scan)
 
 
 class AlbumWatch(QObject):
@@ -141,7 +139,7 @@ class AlbumWatch(QObject):
         """Show the new listing, keeping what the user was looking at and what is known of each photo."""
         w = self.w
         new = PhotoTable(found.paths, found.mtimes)
-        new.set_scores(found.report.scores, found.photo_ids)
+        new.set_scores(found.report.scores)
         new.set_personal({h: float(v) for h, v in zip(old.content_hash, old.personal, strict=True)
                           if h is not None and not math.isnan(v)})
         fresh = []  # capture dates: carried over for known files, read by a job for the new ones

@@ -38,7 +38,7 @@ def scan_album(folder: Path, catalog_path: Path, report, cancel) -> ScanReport:
     with Catalog(catalog_path) as cat:
         return score_album(
             paths, cat, scorer=scorer, progress=lambda p: report(("progress", p)), cancel=cancel,
-            on_scores=lambda s: report(("scores", s, cat.photo_ids(x.content_hash for x in s))))
+            on_scores=lambda s: report(("scores", s)))
 
 
 class AlbumScan(QObject):
@@ -101,8 +101,8 @@ class AlbumScan(QObject):
             if len(paths):
                 host.go_to(0)
         elif kind == "scores":
-            _, scores, ids = payload
-            rows = host.album.add_scores(scores, ids)
+            _, scores = payload
+            rows = host.album.add_scores(scores)
             host.model.table_rows_changed(rows)
             # a filter on stars or flags can only be applied once ids are known
             host.view_state.reorder_if_filtered()
