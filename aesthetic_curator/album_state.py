@@ -31,6 +31,17 @@ class Album:
     """An album as it is being browsed by ``user``. Rows are the table's rows (listing order); the
     photos' scores arrive as the scan reports them (:meth:`add_scores`)."""
 
+    @classmethod
+    def from_scan(cls, report: ScanReport, catalog: Catalog, user: str, folder: Path | None = None) -> Album:
+        """An album as a command holds it: the scan's photos as the rows, in the scan's order (so row
+        ``i`` is ``report.scores[i]``), with ``user``'s marks."""
+        album = cls(user, folder)
+        album.listed([s.path for s in report.scores], [0.0] * len(report.scores),
+                     [(k.path, k.reason) for k in report.skipped])
+        album.load_marks(catalog)
+        album.add_scores(report.scores)
+        return album
+
     def __init__(self, user: str, folder: Path | None = None):
         self.user = user
         self.folder = folder
@@ -133,6 +144,18 @@ class Album:
     def photo_ids(self, rows: Iterable[int]) -> list[int]:
         """The catalog ids of these rows' photos, sorted, without the ones not scored yet."""
         return sorted({int(self.table.photo_id[r]) for r in rows if self.table.photo_id[r] >= 0})
+
+    def keep_best(self, catalog: Catalog, groups: Sequence[PhotoGroup]) -> list[tuple[int, int | None, int | None]]:
+        """Pick the best of each group and reject the rest (:func:`~aesthetic_curator.culling.keep_best_marks`:
+        what the user picked or starred as high stays), written through; ``groups`` hold table rows.
+        Returns (photo id, old flag, new flag) of each change, what an undo puts back."""
+        from .culling import keep_best_marks
+
+        changes = [(pid, f) for pid, f in keep_best_marks(groups, self.table.photo_id.tolist(), self.flags, self.stars)
+                   if pid >= 0]
+        old = self.current(FLAG, [pid for pid, _ in changes])
+        self.mark(catalog, FLAG, dict(changes))
+        return [(pid, old[pid], new) for pid, new in changes]
 
     # -- groups ---------------------------------------------------------------------------------------------
     def set_groups(self, groups: list[PhotoGroup], rows: Sequence[int | None]) -> None:

@@ -5,7 +5,7 @@ reject the rest". One API for the command line and the app.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,17 +94,3 @@ def keep_best_marks(groups: Sequence[PhotoGroup], photo_ids: Sequence[int], flag
                 continue
             changes[pid] = PICK if pid == keep else REJECT
     return [(pid, f) for pid, f in changes.items() if flags.get(pid, 0) != f]
-
-
-def apply_keep_best(catalog: Catalog, user: str, album: ScanReport, groups: Sequence[PhotoGroup],
-                    on_change: Callable[[list[tuple[int, int | None]]], None] | None = None
-                    ) -> list[tuple[int, int | None, int | None]]:
-    """Store "keep best, reject rest" for ``user``; returns (photo id, old flag, new flag) so a
-    caller can undo it."""
-    photo_ids = album.photo_ids()
-    before = catalog.flags(user)
-    changes = keep_best_marks(groups, photo_ids, before, catalog.ratings(user))
-    catalog.set_flags(user, changes)
-    if on_change is not None:
-        on_change(changes)
-    return [(pid, before.get(pid), new) for pid, new in changes]

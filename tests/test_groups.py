@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from aesthetic_curator.album_state import Album
 from aesthetic_curator.catalog import PICK, REJECT, Catalog
-from aesthetic_curator.culling import PhotoGroup, apply_keep_best, capture_times, group_album, keep_best_marks
+from aesthetic_curator.culling import PhotoGroup, capture_times, group_album, keep_best_marks
 from aesthetic_curator.evaluation.bursts import make_burst_album
 from aesthetic_curator.groups import GroupConfig, best_of, find_groups, hamming, pair_scores, perceptual_hash
 from aesthetic_curator.scoring import score_album
@@ -126,10 +127,12 @@ def test_keep_best_never_rejects_what_the_user_picked_or_starred_as_high_as_the_
     assert changes == {10: PICK}
 
 
-def test_apply_keep_best_stores_flags_and_returns_what_undo_needs(burst_album, tmp_path):
+def test_keep_best_stores_flags_and_returns_what_undo_needs(burst_album, tmp_path):
     catalog, report, _ = burst_album
     groups = group_album(catalog, report)
-    undo = apply_keep_best(catalog, "ana", report, groups)
+    album = Album.from_scan(report, catalog, "ana")
+    undo = album.keep_best(catalog, groups)
+    assert album.flags == catalog.flags("ana")  # written through, and held
     flags = catalog.flags("ana")
     assert sum(f == PICK for f in flags.values()) == len(groups)
     assert sum(f == REJECT for f in flags.values()) == sum(len(g.members) - 1 for g in groups)

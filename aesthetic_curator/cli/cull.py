@@ -26,7 +26,8 @@ from .common import (
 
 
 def cmd_groups(args: argparse.Namespace) -> int:
-    from ..culling import apply_keep_best, group_album
+    from ..album_state import Album
+    from ..culling import group_album
 
     roots = roots_of(args)
     if roots is None:
@@ -39,12 +40,11 @@ def cmd_groups(args: argparse.Namespace) -> int:
             known_user(catalog, args.user)
         report = scan(args, catalog, roots, ProgressBar(enabled=not args.quiet))
         personal = personal_scores_of(args, catalog, report)
-        stars = None
-        if args.user:
-            rated = catalog.ratings(args.user)
-            stars = np.array([rated.get(pid, 0) for pid in report.photo_ids()], np.float64)
+        album = Album.from_scan(report, catalog, args.user) if args.user else None  # rows: report.scores
+        stars = (np.array([album.stars.get(s.photo_id, 0) for s in report.scores], np.float64)
+                 if album is not None else None)
         groups = group_album(catalog, report, personal=personal, stars=stars)
-        changed = apply_keep_best(catalog, args.user, report, groups) if args.keep_best else []
+        changed = album.keep_best(catalog, groups) if album is not None and args.keep_best else []
     scores = report.scores
     if args.json:
         doc = {"groups": [{"best": str(scores[g.best].path),
