@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import MissingDataError
-from .imaging import _os_reason, is_photo_name
+from .imaging import is_photo_name, os_reason
 
 SkipCallback = Callable[[Path, str], None]
 
@@ -36,7 +36,7 @@ def find_photos(root: Path | str, on_skip: SkipCallback | None = None) -> list[P
         try:
             st = folder.stat()
         except OSError as exc:
-            skip(folder, f"cannot open folder: {_os_reason(exc)}")
+            skip(folder, f"cannot open folder: {os_reason(exc)}")
             continue
         if (st.st_dev, st.st_ino) in visited:
             continue  # reached again through a link: a loop or a second route
@@ -45,7 +45,7 @@ def find_photos(root: Path | str, on_skip: SkipCallback | None = None) -> list[P
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError as exc:
-            skip(folder, f"cannot list folder: {_os_reason(exc)}")
+            skip(folder, f"cannot list folder: {os_reason(exc)}")
             continue
         for entry in entries:
             path = Path(entry.path)
@@ -58,7 +58,7 @@ def find_photos(root: Path | str, on_skip: SkipCallback | None = None) -> list[P
                 is_file = entry.is_file()
             except OSError as exc:
                 if is_photo_name(path):
-                    skip(path, _os_reason(exc))
+                    skip(path, os_reason(exc))
                 continue
             if is_photo_name(path):
                 if is_file:
@@ -70,7 +70,7 @@ def find_photos(root: Path | str, on_skip: SkipCallback | None = None) -> list[P
                     except FileNotFoundError:
                         reason = "broken link: its target does not exist"
                     except OSError as exc:
-                        reason = _os_reason(exc)
+                        reason = os_reason(exc)
                     skip(path, reason)
     found.sort()
     return found

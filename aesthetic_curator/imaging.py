@@ -93,7 +93,7 @@ def read_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise UnreadableFileError(path, "is a folder, not a file") from None
     except OSError as exc:
-        raise UnreadableFileError(path, _os_reason(exc)) from None
+        raise UnreadableFileError(path, os_reason(exc)) from None
     if not data:
         raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
     return data
@@ -108,7 +108,8 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """An OS error as a short reason a user can act on (the listing and the reading of photos share it)."""
     import errno
 
     if exc.errno == errno.ELOOP:

@@ -135,3 +135,15 @@ def test_no_region_of_ten_lines_is_copied():
             if first != where and not first.startswith(f"{name}:"):
                 copies.append((first, where))
     assert copies == []
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """A leading underscore says "only this module uses it"; importing it elsewhere breaks that promise."""
+    private = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                private += [f"{name}: {alias.name}" for alias in node.names
+                            if alias.name.startswith("_") and not alias.name.startswith("__")
+                            and alias.asname is None]
+    assert private == []
