@@ -170,26 +170,25 @@ class PhotoTable:
 
 def capture_time(path: Path, *, original_only: bool = False) -> float | None:
     """EXIF DateTimeOriginal (with sub-seconds when present) as a POSIX time, read from the file's
-    header only; None when the photo has none (then callers fall back to the file's mtime).
+    header only (camera RAWs too: see :mod:`.photo_tags`); None when the photo has none (then callers
+    fall back to the file's mtime).
     Without DateTimeOriginal, DateTime (when the file was last written, often by an editor) is a
     fair guess for sorting; ``original_only`` refuses it, as finding bursts must: photos
     batch-edited together share it."""
-    from PIL import Image
+    from .photo_tags import read_tags
 
-    try:
-        with Image.open(path) as im:
-            exif = im.getexif()
-            sub = exif.get_ifd(0x8769)
-    except (OSError, ValueError, SyntaxError):
+    tags = read_tags(path)
+    if tags is None:
         return None
-    text = sub.get(0x9003) or (None if original_only else exif.get(0x0132))  # DateTimeOriginal, else DateTime
+    # DateTimeOriginal (in IFD0 for some TIFF/EP RAWs), else DateTime
+    text = tags.get(0x9003) or (None if original_only else tags.ifd0.get(0x0132))
     if not isinstance(text, str):
         return None
     try:
         when = _dt.datetime.strptime(text.strip(), "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None
-    frac = sub.get(0x9291)  # SubsecTimeOriginal
+    frac = tags.get(0x9291)  # SubsecTimeOriginal
     seconds = when.timestamp()
     if isinstance(frac, str) and frac.strip().isdigit():
         seconds += int(frac.strip()) / 10 ** len(frac.strip())

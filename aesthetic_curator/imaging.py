@@ -12,6 +12,8 @@ Decoding rules, and why:
   before the nearest-neighbour step stays within 0.1 of the full decode on average (Spearman
   0.98, see the model card), while decoding a 12 MP JPEG several times faster.
 * Dimensions are checked from the header before any pixel is decoded (decompression bombs).
+* Camera RAWs are decoded by :mod:`.raw` (LibRaw): their embedded JPEG preview is this draft path;
+  HEIC/HEIF and AVIF by Pillow with the openers :mod:`.formats` registers.
 
 Every failure raises a :class:`~aesthetic_curator.errors.PhotoError` subclass naming the file.
 """
@@ -37,20 +39,13 @@ from .errors import (
     NotAnImageError,
     UnreadableFileError,
 )
+from .formats import SUFFIXES as SUFFIXES  # re-exported: callers ask imaging what a photo is
+from .formats import is_photo_name as is_photo_name
+from .formats import is_raw_name
+from .raw import decode_raw
 
 logger = logging.getLogger(__name__)
 
-try:  # HEIC/HEIF from iPhones, when the optional plugin is installed.
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-    HEIF_SUFFIXES = {".heic", ".heif"}
-except ImportError:  # pragma: no cover - depends on the environment
-    HEIF_SUFFIXES = set()
-
-SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp"} | HEIF_SUFFIXES
-)
 #: Largest image we agree to decode, in pixels. 200 MP is above any single-shot camera and most
 #: stitched panoramas; a header claiming more is far more likely a bomb than a photo.
 MAX_PIXELS = 200_000_000
@@ -75,11 +70,6 @@ class InputSpec(Protocol):
 
 # Pillow's own guard raises at twice this; ours (MAX_PIXELS) runs first with a clearer message.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-
-def is_photo_name(path: Path) -> bool:
-    """Whether the file's extension is one we try to decode (hidden files never are)."""
-    return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
 
 
 def read_bytes(path: Path) -> bytes:
@@ -147,8 +137,12 @@ def decode(data: bytes, path: Path, *, min_size: int | None = None) -> Image.Ima
     """Decode to an upright sRGB ``RGB`` image.
 
     ``min_size``: when given, a JPEG may be decoded at a reduced DCT scale as long as both sides
-    stay at least this large (before orientation, which does not change the pair of sides).
+    stay at least this large (before orientation, which does not change the pair of sides). A camera
+    RAW (by its suffix) goes to :func:`~aesthetic_curator.raw.decode_raw`: its embedded preview when
+    that is at least ``min_size``, else a demosaic.
     """
+    if is_raw_name(path):
+        return _to_srgb(decode_raw(data, path, min_size=min_size, max_pixels=MAX_PIXELS), path)
     im = open_image(data, path)
     try:
         if min_size is not None and im.format == "JPEG":

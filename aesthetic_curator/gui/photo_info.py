@@ -94,17 +94,23 @@ def exif_summary(exif: Mapping[int, object], sub: Mapping[int, object]) -> dict[
 
 
 def read_exif(path: Path) -> tuple[dict[str, str], tuple[int, int] | None]:
-    """The photo's EXIF summary and its full (stored) size from the header; run on a worker."""
+    """The photo's EXIF summary and its full (stored) size from the header; run on a worker. Camera
+    RAWs too: their tags through :mod:`~aesthetic_curator.photo_tags`, their size from LibRaw."""
     from PIL import Image
 
+    from ..formats import is_raw_name
+    from ..photo_tags import read_tags
+    from ..raw import raw_size
+
+    tags = read_tags(path)
+    summary = exif_summary(tags.ifd0, tags.exif) if tags is not None else {}
+    if is_raw_name(path):
+        return summary, raw_size(path)
     try:
-        with Image.open(path) as raw:
-            size = raw.size
-            exif = raw.getexif()
-            sub = exif.get_ifd(0x8769)
+        with Image.open(path) as im:
+            return summary, im.size
     except (OSError, ValueError, SyntaxError):
-        return {}, None
-    return exif_summary(exif, sub), size
+        return summary, None
 
 
 def rank_lines(table: PhotoTable, row: int, user: str | None) -> list[str]:

@@ -1,0 +1,143 @@
+"""Camera RAW files (DNG, CR3, NEF, ARW, RAF, ...) decoded through LibRaw (rawpy), fast.
+
+Demosaicing a 24 MP RAW costs a second or more of CPU; but every camera embeds a JPEG preview
+it rendered itself (most at full size, some at 1-2 MP), and a network that sees 224x224 needs far
+less. So, for a caller that gives ``min_size`` (the scan: twice the network's input; thumbnails):
+
+* **Preview path**: the embedded JPEG when both its sides are at least ``min_size`` and its
+  shape is the RAW's (a letterboxed preview would score its black bars), draft-decoded like any
+  JPEG (libjpeg's DCT scaling), then turned upright by the *RAW's* orientation: cameras write the
+  orientation in the RAW's own header and leave the preview as the sensor saw it.
+* **Demosaic fallback**: LibRaw's half-size develop (one RGB pixel per 2x2 Bayer cell: no
+  interpolation, four times fewer pixels) with the camera's white balance, into 8-bit sRGB (primaries
+  and tone curve), turned upright by LibRaw. Full size only when half would be smaller than ``min_size``.
+
+Without ``min_size`` (the viewer at 100 %, an edit) the full-size preview is used when the camera
+embedded one, else a full develop.
+
+Failures are the same typed :class:`~aesthetic_curator.errors.PhotoError` as for JPEGs, so a
+damaged card file is skipped with a reason while the rest of the album is scored.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+import rawpy
+from PIL import Image, UnidentifiedImageError
+
+from .errors import CorruptImageError, ImageTooLargeError, NotAnImageError, PhotoError
+
+logger = logging.getLogger(__name__)
+
+#: LibRaw's ``sizes.flip`` -> the Pillow transpose that turns the stored image upright (EXIF 3, 6, 8).
+FLIP = {
+    3: Image.Transpose.ROTATE_180,
+    5: Image.Transpose.ROTATE_90,  # EXIF 8: the top is on the right; turn a quarter anticlockwise
+    6: Image.Transpose.ROTATE_270,  # EXIF 6: turn a quarter clockwise
+}
+#: LibRaw's default tone curve is BT.709's (2.222, 4.5); the sRGB curve is (2.4, 12.92). On the test DNGs
+#: (made from sRGB photos) the sRGB curve halves the mean error of the develop (17.4 -> 9.5 levels).
+SRGB_CURVE = (2.4, 12.92)
+#: A preview whose aspect differs from the RAW's by more than this is letterboxed or cropped: not used.
+ASPECT_TOLERANCE = 0.03
+#: Without ``min_size``, a preview at least this fraction of the RAW's size counts as full size.
+FULL_SIZE_FRACTION = 0.9
+
+
+def decode_raw(data: bytes, path: Path, *, min_size: int | None, max_pixels: int) -> Image.Image:
+    """An upright ``RGB`` rendering of the RAW ``data`` (the bytes of ``path``): the embedded preview when
+    it is large enough for ``min_size`` (see the module docstring), else a develop. It may carry an
+    ``icc_profile`` in ``info`` (a preview in Adobe RGB), which the caller converts to sRGB."""
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            sizes = raw.sizes
+            width, height = sizes.width, sizes.height
+            if width <= 0 or height <= 0:
+                raise CorruptImageError(path, f"invalid RAW dimensions {width}x{height}")
+            if width * height > max_pixels:
+                raise ImageTooLargeError(path, f"{width}x{height} RAW ({width * height / 1e6:.0f} MP) is above "
+                                               f"the {max_pixels / 1e6:.0f} MP safety limit")
+            need = (min_size, min_size) if min_size is not None else _full_size(width, height)
+            im = _preview(raw, path, (width, height), need, sizes.flip)
+            if im is not None:
+                return im
+            half = min_size is not None and min(width, height) // 2 >= min_size
+            rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8,
+                                  output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
+    except PhotoError:
+        raise
+    except rawpy.LibRawFileUnsupportedError:
+        raise NotAnImageError(path, "not a RAW file LibRaw can read (wrong extension, or a camera or "
+                                    "format it does not know)") from None
+    except (rawpy.LibRawTooBigError, rawpy.LibRawUnsufficientMemoryError, rawpy.LibRawMemPoolOverflowError):
+        raise ImageTooLargeError(path, "RAW too large to decode in the memory available") from None
+    except rawpy.LibRawIOError:
+        raise CorruptImageError(path, "truncated RAW file (incomplete copy or download)") from None
+    except (rawpy.LibRawError, rawpy.NotSupportedError) as exc:
+        raise CorruptImageError(path, f"damaged RAW data ({exc})") from None
+    return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+
+
+def _full_size(width: int, height: int) -> tuple[int, int]:
+    """The preview sides (short, short) that count as full size for a ``width`` x ``height`` RAW."""
+    short = int(min(width, height) * FULL_SIZE_FRACTION)
+    return short, short
+
+
+def _preview(raw: rawpy.RawPy, path: Path, raw_size: tuple[int, int], need: tuple[int, int],
+             flip: int) -> Image.Image | None:
+    """The embedded preview, decoded and upright, when both its sides reach ``need`` and its shape is the
+    RAW's; None when there is none, it is too small, or it is damaged (then the caller develops)."""
+    try:
+        thumb = raw.extract_thumb()
+    except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+        return None
+    except rawpy.LibRawError as exc:
+        logger.info("%s: unreadable embedded preview (%s); developing the RAW instead", path, exc)
+        return None
+    try:
+        if thumb.format == rawpy.ThumbFormat.JPEG:
+            im = Image.open(io.BytesIO(thumb.data))
+            if im.format != "JPEG":
+                return None
+        else:
+            im = Image.fromarray(np.ascontiguousarray(thumb.data)).convert("RGB")
+        if not _fits(im.size, raw_size, need):
+            return None
+        if im.format == "JPEG":
+            im.draft("RGB", need)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im.load()
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        logger.info("%s: damaged embedded preview (%s); developing the RAW instead", path, exc)
+        return None
+    icc = im.info.get("icc_profile")
+    im = im.convert("RGB") if im.mode != "RGB" else im
+    if flip in FLIP:
+        im = im.transpose(FLIP[flip])
+    if icc:
+        im.info["icc_profile"] = icc
+    return im
+
+
+def _fits(size: tuple[int, int], raw_size: tuple[int, int], need: tuple[int, int]) -> bool:
+    """Whether a preview of ``size`` is large enough for ``need`` and shaped as the RAW (both unrotated)."""
+    (w, h), (rw, rh) = size, raw_size
+    if min(w, h) < min(need):
+        return False
+    return abs(w / h - rw / rh) <= ASPECT_TOLERANCE * (rw / rh)
+
+
+def raw_size(path: Path) -> tuple[int, int] | None:
+    """The RAW's stored (width, height) from its header, as a JPEG's ``Image.size``; None if unreadable."""
+    try:
+        with rawpy.imread(str(path)) as raw:
+            return raw.sizes.width, raw.sizes.height
+    except (rawpy.LibRawError, rawpy.NotSupportedError, OSError):
+        return None
