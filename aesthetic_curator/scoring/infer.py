@@ -6,7 +6,7 @@ decoding), draft-decode, orient, convert to sRGB, squash to the network size. Pi
 the GIL, so decoding overlaps with inference. The calling thread gathers decoded photos into batches and
 runs the network (channels-last, inference mode, on the chosen device).
 
-Both are parameters, so another decoder (RAW files) or another executor (a cluster's) plugs in without
+Both are parameters, so another decoder or another executor (a cluster's) plugs in without
 touching the plan or the commit: the decoder is any callable of the :class:`Decoder` shape, the executor
 any :class:`concurrent.futures.Executor`. This stage never touches the catalog: it yields
 :class:`InferredBatch` steps of plain data (paths, hashes, numpy arrays) for the commit stage to store.
@@ -67,7 +67,8 @@ class Decoder(Protocol):
 
 
 def decode_photo(item: WorkItem, spec: WeightsSpec, known: Mapping[str, int]) -> Decoded:
-    """The decoder for the formats :mod:`~aesthetic_curator.imaging` reads (JPEG, PNG, TIFF, WebP, HEIC)."""
+    """The decoder for the formats :mod:`~aesthetic_curator.imaging` reads (JPEG, PNG, TIFF, WebP, HEIC, AVIF,
+    and camera RAWs from their embedded preview or a half-size develop: see :mod:`~aesthetic_curator.raw`)."""
     path = Path(item.path)
     data = read_bytes(path)
     chash = content_hash(data)
