@@ -21,12 +21,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from .devices import resolve_device
 from .personal.training import network_input
+
+if TYPE_CHECKING:
+    from .personal.adopted import PersonalModel
 
 MODES = ("fgsm", "natural")
 
@@ -61,16 +65,24 @@ def _to_input(photo: np.ndarray, size: int, device: torch.device) -> torch.Tenso
     return x.to(device).float().div(255.0).contiguous()
 
 
-def scoring_models(user: str | None, folder: Path | None = None) -> tuple[torch.nn.Module, torch.nn.Module | None]:
-    """(the generic network, ``user``'s personal one): the networks an enhancement follows and reports
-    the scores of. The personal one is None without a user or a trained profile (callers say whether
-    that is an error: the command line's ``--user`` asks for it, the GUI falls back to the generic).
-    ``folder``: where profiles are kept (default: the user data folder)."""
+def scoring_models(user: str | None, catalog=None, folder: Path | None = None, album=()
+                   ) -> tuple[torch.nn.Module, PersonalModel | None]:
+    """(the generic network, ``user``'s adopted personal score as networks): what an enhancement or a
+    saliency map follows and reports the scores of, in the app and on the command line alike.
+
+    The personal score is the one the app shows the user (chosen by cross-validation from their ratings in
+    ``catalog``, an open :class:`~aesthetic_curator.catalog.Catalog`): see
+    :func:`~aesthetic_curator.personal.service.personal_model`. None without a user, a catalog, or a rated
+    photo with a generic score (callers say whether that is an error: the command line's ``--user`` asks
+    for it, the GUI falls back to the generic). ``folder``: where profiles are kept (default: the user data
+    folder); ``album``: the scores of the album the photo is shown in, if any."""
     from .models import load_generic
-    from .personal.service import personal_network
+    from .personal.service import personal_model
 
     base, spec = load_generic()
-    return base, (personal_network(user, base, spec, folder) if user else None)
+    if not user or catalog is None:
+        return base, None
+    return base, personal_model(catalog, user, base, spec=spec, folder=folder, album=album)
 
 
 def score_of(model, photo: np.ndarray, device: str | None = None) -> float:
@@ -86,6 +98,21 @@ def scores_around(models: dict[str, torch.nn.Module], original: np.ndarray, edit
     """Each named model's score of the original and of the edit, e.g. ``{"generic": (5.1, 5.3),
     "personal": (3.2, 3.6)}``: an edit that follows one score should show what it does to the other."""
     return {name: (score_of(m, original, device), score_of(m, edited, device)) for name, m in models.items()}
+
+
+def shown_models(base: torch.nn.Module, personal: PersonalModel | None) -> dict[str, torch.nn.Module]:
+    """The networks whose figures an edit reports: the user's personal stars (the side panel's figure)
+    when they have a personal score, and always the generic score."""
+    return {"generic": base} if personal is None else {"personal": personal.network, "generic": base}
+
+
+def edit_scores(result: Enhanced, followed: torch.nn.Module, shown: dict[str, torch.nn.Module],
+                original: np.ndarray, device: str | None = None) -> dict[str, tuple[float, float]]:
+    """Each shown network's (before, after) around an edit, the one the edit ``followed`` first (its
+    figures are the edit's own): an edit that follows one score should show what it does to the other."""
+    name = next(k for k, m in shown.items() if m is followed)
+    others = {k: m for k, m in shown.items() if m is not followed}
+    return {name: (result.before, result.after), **scores_around(others, original, result.photo, device)}
 
 
 def fgsm(model, photo: np.ndarray, *, epsilon: float = 3.0, steps: int = 1, magnitude: bool = False,
@@ -220,7 +247,7 @@ def load_for_edit(path) -> np.ndarray:
 
 
 __all__ = [
-    "LIMITS", "MODES", "SCAN_DECODE_FACTOR", "Enhanced", "adjust", "fgsm", "high_frequency_energy",
+    "LIMITS", "MODES", "SCAN_DECODE_FACTOR", "Enhanced", "adjust", "edit_scores", "fgsm", "high_frequency_energy",
     "high_frequency_share", "load_as_scanned", "load_for_edit", "natural", "psnr", "score_of", "scores_around",
-    "scoring_models",
+    "scoring_models", "shown_models",
 ]

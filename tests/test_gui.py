@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from pathlib import Path
@@ -381,17 +382,24 @@ def test_enhance_preview_and_export(qtbot, make_window, small_album):
 
 
 @pytest.mark.slow
-def test_enhance_follows_a_trained_profile_and_shows_both_scores(qtbot, make_window, small_album):
+def test_enhance_follows_the_score_the_panel_uses_not_any_trained_profile(qtbot, make_window, small_album):
     window = make_window()
     open_and_score(qtbot, window, small_album)
     rate_some(window, 6)
     with Catalog(window.catalog.path) as cat:
         service.train_user(cat, window.user, config=TrainConfig(epochs=1, batch_size=4),
                            folder=window.profiles_folder)
+    window.refresh_personal()
+    qtbot.waitUntil(lambda: "personal" not in window.jobs, timeout=WAIT)
+    # Six ratings with no pattern: nothing learnt (the adapters included) beats the generic ranking.
+    assert window.album.personal_source == "generic"
     dialog, s0, s1 = open_enhance(qtbot, window, 0)
     text = dialog.scores.text()
-    assert s1 > s0  # the user's predicted stars, the score the edit followed
-    assert text.startswith(f"{window.user}'s predicted stars: {s0:.2f}") and "Generic score" in text
+    assert s1 > s0  # the generic score, which the edit followed, and the user's stars beside it
+    assert text.startswith(f"Generic score: {s0:.2f}") and f"{window.user}'s predicted stars" in text
+    assert "generic ranking on your star scale" in dialog.follows.text()
+    panel = re.search(r"\(predicted ([\d.]+)\)", window.panel.scores.text()).group(1)
+    assert re.search(r"predicted stars: ([\d.]+) →", text).group(1) == panel  # the side panel's figure
     dialog.close()
 
 

@@ -28,17 +28,20 @@ def cmd_saliency(args: argparse.Namespace) -> int:
     except PhotoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    model = scoring_model(args)
+    base, personal = scoring_models(args)
+    model = personal.follow if personal is not None else base
     heat = smoothgrad(model, photo, samples=args.samples, noise=args.noise, seed=args.seed, device=args.device)
     image = overlay(photo, heat) if not args.map_only else (heat * 255).astype(np.uint8)
     Image.fromarray(image).save(args.out)
-    print(f"saliency of {'the personal score of ' + args.user if args.user else 'the generic score'} "
-          f"written to {args.out}", file=sys.stderr)
+    whose = "the generic score" if personal is None or personal.follows_generic else f"{args.user}'s personal score"
+    print(f"saliency of {whose} written to {args.out}", file=sys.stderr)
+    if personal is not None:
+        print(f"  {args.user}: {personal.description}", file=sys.stderr)
     return 0
 
 
 def cmd_enhance(args: argparse.Namespace) -> int:
-    from ..enhance import fgsm, load_for_edit, natural, scores_around
+    from ..enhance import edit_scores, fgsm, load_for_edit, natural, shown_models
     from ..errors import PhotoError
     from ..export_edit import export_edited
 
@@ -51,40 +54,40 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     base, personal = scoring_models(args)
-    model = personal if personal is not None else base
+    model = personal.follow if personal is not None else base
     if args.mode == "fgsm":
         result = fgsm(model, photo, epsilon=args.epsilon, steps=args.steps, magnitude=args.magnitude,
                       device=args.device)
     else:
         result = natural(model, photo, strength=args.strength, device=args.device)
     written = export_edited(args.photo, result.apply, args.out)
-    scores = [(f"{args.user}'s predicted stars" if personal is not None else "generic score",
-               (result.before, result.after))]
-    if personal is not None:  # what following the user's taste did to the crowd's score
-        scores += scores_around({"generic score": base}, photo, result.photo, args.device).items()
-    print("; ".join(f"{whose}: {a:.2f} -> {b:.2f}" for whose, (a, b) in scores)
+    names = {"personal": f"{args.user}'s predicted stars", "generic": "generic score"}
+    scores = edit_scores(result, model, shown_models(base, personal), photo, args.device)
+    print("; ".join(f"{names[k]}: {a:.2f} -> {b:.2f}" for k, (a, b) in scores.items())
           + f" ({args.mode}); written to {written}")
+    if personal is not None:
+        print(f"  {args.user}: {personal.description}")
     if args.mode == "natural":
         print("  adjustments: " + ", ".join(f"{k} {v:+.3f}" for k, v in result.params.items()))
     return 0
 
 
-def scoring_models(args: argparse.Namespace) -> tuple[object, object | None]:
-    """The generic network, and the user's personal network when ``--user`` names a trained profile
-    (the loader the app's enhance preview uses too); a ``--user`` without one is an error here."""
+def scoring_models(args: argparse.Namespace):
+    """(the generic network, the user's adopted personal score as networks or None without ``--user``),
+    through the loader the app's enhance preview uses too, on the catalog of ``--catalog``. A ``--user``
+    with no personal score (no rated photo with a generic score in the catalog) is an error here."""
+    from ..catalog import Catalog
     from ..enhance import scoring_models as load_scoring_models
 
-    base, personal = load_scoring_models(getattr(args, "user", None))
-    if getattr(args, "user", None) and personal is None:
-        raise UserError(f"{args.user} has no trained personal model yet: run 'aesthetic-curator train --user "
-                        f"{args.user}' first")
+    user = getattr(args, "user", None)
+    if not user:
+        return load_scoring_models(None)
+    with Catalog(args.catalog) as catalog:
+        base, personal = load_scoring_models(user, catalog)
+    if personal is None:
+        raise UserError(f"{user} has no personal score yet: rate some scanned photos first "
+                        f"('aesthetic-curator rate --user {user} STARS PHOTO...')")
     return base, personal
-
-
-def scoring_model(args: argparse.Namespace):
-    """The network whose score a command follows: the user's personal one with ``--user``."""
-    base, personal = scoring_models(args)
-    return personal if personal is not None else base
 
 
 def add_parsers(sub) -> None:
@@ -94,7 +97,7 @@ def add_parsers(sub) -> None:
     p.add_argument("photo", type=existing_file)
     p.add_argument("out", type=new_file, help="output image (PNG advised); the photo itself is never touched")
     p.add_argument("--user", type=user_name, default=None,
-                   help="explain this user's personal score (needs a trained profile)")
+                   help="explain this user's personal score (the one the app uses for them; needs ratings)")
     p.add_argument("--samples", type=whole(1, 1000), default=25, help="noisy copies averaged (default 25)")
     p.add_argument("--noise", type=number(0, 1), default=0.2,
                    help="noise sd as a fraction of the range, 0 to 1 (default 0.2)")
@@ -119,6 +122,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--magnitude", action="store_true", help="fgsm: scale by the gradient's magnitude (thesis V2)")
     p.add_argument("--strength", type=number(0, 1), default=1.0, help="natural: 0 (none) to 1 (as found) (default 1)")
     p.add_argument("--user", type=user_name, default=None,
-                   help="enhance for this user's taste (needs a trained profile)")
+                   help="enhance for this user's taste (the personal score the app uses for them; needs ratings)")
     p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
     p.set_defaults(func=cmd_enhance)

@@ -8,6 +8,7 @@ edit on the full-size photo and writes a new file beside it (the original is nev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,15 +36,22 @@ SCORES_NOTE = ("Scores are computed on the photo as the album scan reads it, so 
                "move its figure by a few hundredths).")
 
 
-def _models(user: str | None, folder: Path | None):
-    """(the network the edit follows, every network to show scores of): the user's personal one
-    when they have a trained profile, and always the generic one."""
-    from ..enhance import scoring_models
+def _models(user: str | None, catalog_path: Path | None, folder: Path | None, album: Sequence = ()):
+    """(the network the edit follows, every network to show scores of, the sentence saying which score
+    is followed or None): the user's adopted personal score, the one the side panel shows (see
+    ``personal.service.personal_model``), and always the generic one. Runs in a job: it reads the catalog
+    and builds networks."""
+    from ..catalog import Catalog
+    from ..enhance import scoring_models, shown_models
 
-    base, personal = scoring_models(user, folder)
+    if user is None:
+        base, personal = scoring_models(None)
+    else:
+        with Catalog(catalog_path) as catalog:
+            base, personal = scoring_models(user, catalog, folder, album)
     if personal is None:
-        return base, {"generic": base}
-    return personal, {"personal": personal, "generic": base}
+        return base, shown_models(base, None), None
+    return personal.follow, shown_models(base, personal), personal.description
 
 
 def _preview_size(pixels: np.ndarray) -> np.ndarray:
@@ -69,9 +77,13 @@ class EnhanceDialog(QDialog):
     previewReady = Signal(float, float)
     exported = Signal(str)
 
-    def __init__(self, parent, path: Path, user: str | None, profiles_folder: Path | None = None):
+    def __init__(self, parent, path: Path, user: str | None, profiles_folder: Path | None = None, *,
+                 catalog_path: Path | None = None, album: Sequence = ()):
+        """``catalog_path`` (None: the default catalog) holds the user's ratings, from which their personal
+        score is chosen; ``album``: the scores of the album shown (the side panel's figures are that album's)."""
         super().__init__(parent)
         self.path, self.user, self.folder = Path(path), user, profiles_folder
+        self.catalog_path, self.album = catalog_path, list(album)
         self.setWindowTitle(f"Enhance — {self.path.name}")
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -95,6 +107,9 @@ class EnhanceDialog(QDialog):
             label.setStyleSheet("font-weight: bold;")
         self.scores = QLabel("Working…")
         self.scores.setToolTip(SCORES_NOTE)
+        self.follows = QLabel()  # which score the edit follows: the user's adopted one, in words
+        self.follows.setWordWrap(True)
+        self.follows.hide()
         note = QLabel(SCORES_NOTE)
         note.setWordWrap(True)
         note.setStyleSheet("color: #888;")
@@ -123,6 +138,7 @@ class EnhanceDialog(QDialog):
         layout.addLayout(controls)
         layout.addLayout(pictures, 1)
         layout.addLayout(buttons)
+        layout.addWidget(self.follows)
         layout.addWidget(note)
 
         self.mode.currentIndexChanged.connect(self._mode_changed)
@@ -170,37 +186,41 @@ class EnhanceDialog(QDialog):
         """Recompute the preview (in a job) for the current mode and amount."""
         self.scores.setText("Working…")
         self.export_button.setEnabled(False)
-        path, user, folder = self.path, self.user, self.folder
+        path, user, folder, catalog_path, album = self.path, self.user, self.folder, self.catalog_path, self.album
         mode, amount = self.mode.currentData(), self.amount.value()
 
         def work(report, cancel):
-            from ..enhance import load_as_scanned, scores_around
+            from ..enhance import edit_scores, load_as_scanned
             from ..explain import overlay, smoothgrad
+            from ..personal.taste import soft_stars
 
-            model, shown = _models(user, folder)
+            model, shown, follows = _models(user, catalog_path, folder, album)
             # Edited and scored as the album scan decodes the photo, so "before" is the side panel's figure.
             pixels = load_as_scanned(path, model.input_size)
             result = _edit(model, pixels, mode, amount)
-            followed = next(k for k, m in shown.items() if m is model)
-            scores = {followed: (result.before, result.after),  # the followed score first; the edit has it
-                      **scores_around({k: m for k, m in shown.items() if m is not model}, pixels, result.photo)}
+            scores = edit_scores(result, model, shown, pixels)  # the followed score first; the edit has it
+            # The personal figure is soft-limited to 1..5: outside these, the unlimited one is off the scale.
+            low, top = float(soft_stars(1.0)), float(soft_stars(5.0))
+            past = "personal" in scores and not low <= scores["personal"][1] <= top
             before, after = _preview_size(pixels), _preview_size(result.photo)
             heat = smoothgrad(model, before, samples=10)
-            return (to_qimage(before), to_qimage(after), to_qimage(overlay(before, heat)), scores)
+            return (to_qimage(before), to_qimage(after), to_qimage(overlay(before, heat)), scores, follows, past)
 
         self._run(work, self._preview)
 
     def _preview(self, result) -> None:
-        before, after, salient, scores = result
+        before, after, salient, scores, follows, past = result
         self.images = {"before": QPixmap.fromImage(before), "after": QPixmap.fromImage(after),
                        "saliency": QPixmap.fromImage(salient)}
         names = {"personal": f"{self.user}'s predicted stars", "generic": "Generic score"}
         parts = []
         for k, (a, b) in scores.items():
             part = f"{names[k]}: {a:.2f} → <b>{b:.2f}</b> ({b - a:+.2f})"
-            if k == "personal" and not 1 <= b <= 5:  # off the user's own scale: the edit fools the model
-                part += " <span style='color:#b36b00'>beyond the 1–5 scale</span>"
+            if k == "personal" and past:  # off the user's own scale: the edit fools the model
+                part += " <span style='color:#b36b00'>past the 1–5 scale</span>"
             parts.append(part)
+        self.follows.setText(follows or "")
+        self.follows.setVisible(bool(follows))
         self.scores.setText(" · ".join(parts))
         self.export_button.setEnabled(True)
         self._show()
@@ -220,14 +240,14 @@ class EnhanceDialog(QDialog):
         """Redo the edit on the full-size photo and write it as a new file (in a job)."""
         self.scores.setText("Exporting…")
         self.export_button.setEnabled(False)
-        path, user, folder = self.path, self.user, self.folder
+        path, user, folder, catalog_path, album = self.path, self.user, self.folder, self.catalog_path, self.album
         mode, amount = self.mode.currentData(), self.amount.value()
 
         def work(report, cancel):
             from ..enhance import load_for_edit
             from ..export_edit import export_edited
 
-            model, _ = _models(user, folder)
+            model, _, _ = _models(user, catalog_path, folder, album)
             result = _edit(model, load_for_edit(path), mode, amount)
             return str(export_edited(path, result.apply))
 

@@ -351,7 +351,8 @@ class MainWindow(QMainWindow):
             return
         from .enhance_dialog import EnhanceDialog
 
-        self.enhance_dialog = EnhanceDialog(self, self.album.table.paths[row], self.user, self.profiles_folder)
+        self.enhance_dialog = EnhanceDialog(self, self.album.table.paths[row], self.user, self.profiles_folder,
+                                            catalog_path=self.catalog.path, album=self.album.report().scores)
         self.enhance_dialog.exported.connect(lambda _: self.watch.rescan())  # the new file joins the grid
         self.enhance_dialog.show()
 

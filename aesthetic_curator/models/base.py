@@ -8,7 +8,10 @@ network with the wrong preprocessing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -83,6 +86,36 @@ class AestheticNet(nn.Module):
         probs = self.forward_head(features).float().softmax(dim=1)
         mean, std = distribution_stats(probs)
         return probs, mean, std, features
+
+
+def look_statistics(activation: torch.Tensor) -> torch.Tensor:
+    """(N, 2C) per-channel means then standard deviations of the look layer's (N, C, H, W) activation:
+    the first-layer statistics the scan stores and a taste model reads. One definition, so what a scan
+    stored and what an edit's gradient follows are the same figures."""
+    return torch.cat([activation.mean((2, 3)), activation.std((2, 3))], 1).float()
+
+
+@contextlib.contextmanager
+def capturing_look(model: nn.Module) -> Iterator[list[torch.Tensor]]:
+    """While open, each forward pass of ``model`` *on this thread* appends its :func:`look_statistics`
+    to the yielded list (left empty for a network without a look layer). Only this thread's: a
+    network may be shared between threads, and another's activations are not this photo's."""
+    layer = model.look_layer() if hasattr(model, "look_layer") else None
+    caught: list[torch.Tensor] = []
+    if layer is None:
+        yield caught
+        return
+    me = threading.get_ident()
+
+    def catch(_module, _inputs, out) -> None:
+        if threading.get_ident() == me:
+            caught.append(look_statistics(out))
+
+    hook = layer.register_forward_hook(catch)
+    try:
+        yield caught
+    finally:
+        hook.remove()
 
 
 def distribution_stats(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

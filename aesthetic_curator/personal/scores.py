@@ -101,10 +101,14 @@ class TasteInputs:
 
 def descriptors(scores: Sequence, with_look: bool) -> np.ndarray:
     """(N, D) rows of pooled features, then first-layer statistics when ``with_look``, of stored or
-    scanned scores."""
+    scanned scores, rounded as the catalog stores them (float16): a photo just scanned holds the network's
+    float32 figures, the same photo read back the stored ones, and its personal score must not move by
+    a few thousandths of a star between the two (nor differ from :class:`.taste_net.TasteNet`'s)."""
     if with_look:
-        return np.stack([np.concatenate([s.features, s.look]) for s in scores]).astype(np.float32)
-    return np.stack([s.features for s in scores]).astype(np.float32)
+        rows = np.stack([np.concatenate([s.features, s.look]) for s in scores])
+    else:
+        rows = np.stack([s.features for s in scores])
+    return rows.astype(np.float16).astype(np.float32)
 
 
 def taste_inputs(catalog: Catalog, ratings: dict[int, float], spec: WeightsSpec = DEFAULT_WEIGHTS,

@@ -14,11 +14,13 @@ heavy part: the cross-validated adapters of :mod:`.heavy`.
 
 This module is the one import for callers; the code lives by concern in :mod:`.ratings` (ratings, rated
 photos, users), :mod:`.suggestions` (what to rate next), :mod:`.scores` (taste, agreement, personal scores)
-and :mod:`.learn` (training).
+and :mod:`.learn` (training); :mod:`.adopted` turns the adopted score into a network that enhancement and
+saliency follow (:func:`personal_model`).
 """
 
 from __future__ import annotations
 
+from .adopted import FOLLOWS, PersonalModel, personal_model
 from .learn import NotEnoughRatings, Preparing, TrainOutcome, train_user, training_image
 from .profile import ProfileError
 from .ratings import (
@@ -51,10 +53,12 @@ from .taste import Agreement
 __all__ = [
     "CURVE_POINTS",
     "DEFAULT_SUGGEST",
+    "FOLLOWS",
     "STARS",
     "SUGGEST_METHODS",
     "Agreement",
     "NotEnoughRatings",
+    "PersonalModel",
     "PersonalScores",
     "Preparing",
     "ProfileError",
@@ -67,6 +71,7 @@ __all__ = [
     "descriptors",
     "load_user_profile",
     "parse_stars",
+    "personal_model",
     "personal_network",
     "personal_scores",
     "personal_spec",

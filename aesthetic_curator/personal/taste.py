@@ -110,16 +110,15 @@ def _spearman_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(den > 0, (ra * rb).sum(-1) / np.where(den > 0, den, 1.0), np.nan)
 
 
-def soft_stars(x: np.ndarray, lo: float = 1.0, hi: float = 5.0, knee: float = 0.5) -> np.ndarray:
+def soft_stars(x, lo: float = 1.0, hi: float = 5.0, knee: float = 0.5):
     """Predicted stars kept within ``lo``..``hi`` without ties: unchanged inside the knees, compressed
-    smoothly (and monotonically, so the ranking is the model's) toward the limits beyond them."""
-    x = np.asarray(x, dtype=np.float64)
-    out = x.copy()
+    smoothly (and monotonically, so the ranking is the model's) toward the limits beyond them. A tensor
+    in, a tensor out (differentiable: an edit can follow the limited figure the user sees); else float64."""
+    xp = torch if isinstance(x, torch.Tensor) else np
+    x = x if xp is torch else np.asarray(x, dtype=np.float64)
     top, bottom = hi - knee, lo + knee
-    over, under = x > top, x < bottom
-    out[over] = top + knee * np.tanh((x[over] - top) / knee)
-    out[under] = bottom - knee * np.tanh((bottom - x[under]) / knee)
-    return out
+    return xp.where(x > top, top + knee * xp.tanh((x - top) / knee),
+                    xp.where(x < bottom, bottom - knee * xp.tanh((bottom - x) / knee), x))
 
 
 # -- the taste space and the linear learner -------------------------------------------------------------------
@@ -143,11 +142,16 @@ class TasteSpace:
     def main(self) -> AlbumReference:
         return self.blocks[0]
 
+    @property
+    def scales(self) -> tuple[float, ...]:
+        """What each block's embedding is divided by (so it has unit mean square norm)."""
+        return tuple(_embed_scale(ref) for ref in self.blocks)
+
     def embed(self, descriptors: np.ndarray) -> list[np.ndarray]:
         x = np.asarray(descriptors, np.float32)
         out, start = [], 0
-        for ref, width in zip(self.blocks, self.widths, strict=True):
-            out.append(ref.embed(x[:, start:start + width]).astype(np.float64) / _embed_scale(ref))
+        for ref, width, scale in zip(self.blocks, self.widths, self.scales, strict=True):
+            out.append(ref.embed(x[:, start:start + width]).astype(np.float64) / scale)
             start += width
         return out
 

@@ -45,7 +45,6 @@ class Scorer:
         self.batch_size = batch_size
         self.model = model.eval().to(self.device, memory_format=torch.channels_last)
         self._torch = torch
-        self._look_layer = model.look_layer() if hasattr(model, "look_layer") else None
 
     @classmethod
     def generic(cls, name: str = DEFAULT_MODEL, checkpoint: Path | None = None, **kwargs: Any) -> Scorer:
@@ -58,26 +57,16 @@ class Scorer:
     def __call__(self, batch: np.ndarray, cancel: threading.Event | None = None) -> BatchResult:
         """Score (N, H, W, 3) uint8 photos already at the network's input size. Once ``cancel`` is set the
         pass stops at the next layer and raises :class:`~aesthetic_curator.interrupt.Interrupted`."""
+        from ..models.base import capturing_look
+
         torch = self._torch
         # NHWC memory viewed as NCHW is exactly the channels-last layout: no copy needed.
         x = torch.from_numpy(batch).permute(0, 3, 1, 2)
         if self.device.type == "cuda":
             x = x.pin_memory()
         x = x.to(self.device, non_blocking=True).float().div_(255.0)
-        caught: list = []
-        me = threading.get_ident()  # the network may be shared: keep only this thread's activations
-
-        def catch(_module, _inputs, out) -> None:
-            if threading.get_ident() == me:
-                caught.append(torch.cat([out.mean((2, 3)), out.std((2, 3))], 1).float())
-
-        hook = self._look_layer.register_forward_hook(catch) if self._look_layer is not None else None
-        try:
-            with torch.inference_mode(), interruptible(self.model, cancel):
-                probs, mean, std, features = self.model.predict(x)
-        finally:
-            if hook is not None:
-                hook.remove()
+        with capturing_look(self.model) as caught, torch.inference_mode(), interruptible(self.model, cancel):
+            probs, mean, std, features = self.model.predict(x)
         look = caught[-1].cpu().numpy() if caught else None
         return BatchResult(probs.cpu().numpy(), mean.cpu().numpy(), std.cpu().numpy(),
                            features.float().cpu().numpy(), look)
