@@ -33,7 +33,8 @@ def load_user_profile(user: str, spec: WeightsSpec = DEFAULT_WEIGHTS, folder: Pa
 
 def personal_network(user: str, base, spec: WeightsSpec = DEFAULT_WEIGHTS, folder: Path | None = None):
     """The user's trained personal network on a copy of ``base`` (the generic network, left as it
-    is), or None while they have no trained adapters (PAM offsets have no gradient to follow)."""
+    is), or None while they have no trained adapters. Whether it is the user's score is another matter
+    (cross-validation decides): what an edit follows is :func:`.adopted.personal_model`'s."""
     profile = load_user_profile(user, spec, folder)
     if profile is None or profile.personal_state is None:
         return None
