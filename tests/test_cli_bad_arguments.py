@@ -68,7 +68,7 @@ CASES: list[tuple[str, str, int]] = [
     ("saliency FAKE OUT", "not a recognised image format", 1),
     ("saliency PHOTO PHOTO", "exists", 2),
     ("saliency PHOTO PHOTO --force", "replace the photo itself", 2),
-    ("saliency PHOTO OUT --user nobody", "no trained personal model", 2),
+    ("saliency PHOTO OUT --user nobody", "no user named 'nobody'", 2),
     # enhance
     ("enhance PHOTO --mode fgsm --epsilon -5", "must be more than 0, not -5", 2),
     ("enhance PHOTO --mode fgsm --epsilon nan", "not a finite number", 2),
@@ -79,7 +79,8 @@ CASES: list[tuple[str, str, int]] = [
     ("enhance PHOTO NODIR/out.jpg", "does not exist", 2),
     ("enhance PHOTO PHOTO", "replace the photo itself", 2),
     ("enhance FAKE", "not a recognised image format", 1),
-    ("enhance PHOTO --user nobody", "no trained personal model", 2),
+    ("enhance PHOTO --user nobody", "no user named 'nobody'", 2),
+    ("enhance PHOTO --user ana", "has no personal score yet", 2),  # her one rated photo was never scanned
     # eval
     ("eval flickr-aes NODIR", "no such folder", 2),
     ("eval flickr-aes EMPTY", "not found: point at the FLICKR-AES folder", 2),

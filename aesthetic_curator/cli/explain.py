@@ -7,6 +7,7 @@ import sys
 
 from ..errors import UserError
 from .args import device_name, existing_file, file_or_folder_to_write, new_file, number, user_name, whole
+from .common import known_user
 
 
 def cmd_saliency(args: argparse.Namespace) -> int:
@@ -83,6 +84,7 @@ def scoring_models(args: argparse.Namespace):
     if not user:
         return load_scoring_models(None)
     with Catalog(args.catalog) as catalog:
+        known_user(catalog, user)  # a typo is named as one, before a network is loaded
         base, personal = load_scoring_models(user, catalog)
     if personal is None:
         raise UserError(f"{user} has no personal score yet: rate some scanned photos first "
