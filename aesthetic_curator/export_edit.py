@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from .errors import InvalidValueError
+from .formats import is_raw_name
 
 ORIENTATION = 0x0112
 
@@ -39,6 +40,9 @@ def export_edited(source: Path, edit: Callable[[np.ndarray], np.ndarray], out: P
     existing file is never replaced: a free name is chosen instead. Returns the path written.
     """
     source = Path(source)
+    if is_raw_name(source):  # Pillow would open a RAW's small TIFF preview and write it under the RAW's name
+        raise InvalidValueError(f"{source.name}: enhancing a camera RAW file is not supported yet (its JPEG, or a "
+                                "TIFF developed from it, can be enhanced)")
     with Image.open(source) as original:
         fmt = original.format
         info = dict(original.info)

@@ -20,7 +20,7 @@ from aesthetic_curator.personal.service import rate_files
 
 #: (arguments, words the message must hold, exit status). In the arguments, ALBUM is a folder of
 #: three photos, PHOTO one of them, FAKE a text file named .jpg, TEXT a text file, BINARY a file
-#: of random bytes, EMPTY an empty folder, OUT a free file name in a folder that exists and
+#: of random bytes, RAW a file named .CR3, EMPTY an empty folder, OUT a free file name in a folder that exists and
 #: NODIR a folder that does not. The catalog knows one user, "ana", with one rating.
 CASES: list[tuple[str, str, int]] = [
     # score (and the scan options every album command shares)
@@ -35,6 +35,7 @@ CASES: list[tuple[str, str, int]] = [
     ("score NODIR", "no such folder or file", 2),
     ("score ALBUM --user nobody", "no user named 'nobody'", 2),
     ("score ALBUM --user ' '", "a user needs a name", 2),
+    ("score ALBUM --user ana --model resnet18 --checkpoint FAKE", "learnt on the default model", 2),
     ("score ALBUM --json --csv", "not allowed with", 2),
     ("score ALBUM --model vgg", "invalid choice", 2),
     # rate
@@ -63,6 +64,8 @@ CASES: list[tuple[str, str, int]] = [
     ("saliency PHOTO NODIR/out.png", "does not exist", 2),
     ("saliency PHOTO EMPTY", "is a folder", 2),
     ("saliency PHOTO OUT --samples 0", "must be 1 to 1000, not 0", 2),
+    ("saliency PHOTO EMPTY/map.xyz", "name an image file to write", 2),
+    ("enhance RAW", "enhancing a camera RAW file is not supported yet", 2),
     ("saliency PHOTO OUT --noise -1", "must be 0 to 1", 2),
     ("saliency NODIR/missing.jpg OUT", "no such file", 2),
     ("saliency FAKE OUT", "not a recognised image format", 1),
@@ -137,9 +140,10 @@ def places(tmp_path_factory: pytest.TempPathFactory, kodak_paths: list[Path]) ->
     (root / "fake.jpg").write_text("this is a text file, not a photo\n")
     (root / "notes.txt").write_text("path,rating\n")
     (root / "random.bin").write_bytes(os.urandom(4096))
+    (root / "shot.CR3").write_bytes(os.urandom(4096))  # refused by name, before it is read
     return {"ALBUM": album, "PHOTO": album / f"{kodak_paths[0].stem}.jpg", "FAKE": root / "fake.jpg",
             "TEXT": root / "notes.txt", "BINARY": root / "random.bin", "EMPTY": root / "empty",
-            "OUT": root / "out.png", "NODIR": root / "no-such-folder"}
+            "OUT": root / "out.png", "NODIR": root / "no-such-folder", "RAW": root / "shot.CR3"}
 
 
 def argv_of(case: str, places: dict[str, Path]) -> list[str]:

@@ -62,4 +62,4 @@ def test_saliency_command_writes_an_overlay_and_never_touches_the_photo(kodak_pa
     assert main(["saliency", str(photo), str(photo), "--force", "--samples", "2"]) == 2
     assert photo.read_bytes() == before
     assert main(["saliency", str(photo), str(tmp_path / "u.png"), "--user", "nobody"]) == 2
-    assert "nobody has no personal score yet" in capsys.readouterr().err
+    assert "no user named 'nobody'" in capsys.readouterr().err

@@ -115,3 +115,21 @@ def test_scores_of_an_earlier_release_get_their_first_layer_statistics_once(albu
     a = {s.path: s.look for s in first.scores}
     for s in third.scores:
         np.testing.assert_allclose(s.look, a[s.path], rtol=1e-2, atol=1e-2)
+
+
+def test_a_photo_gone_since_it_was_listed_is_skipped_and_the_rest_scored(tmp_path, kodak_paths, scorer):
+    """The app scores the paths it listed; one moved or deleted meanwhile must not stop the scan."""
+    import shutil
+
+    from aesthetic_curator.catalog import Catalog
+    from aesthetic_curator.scoring import score_album
+
+    paths = []
+    for p in kodak_paths[:2]:
+        shutil.copy(p, tmp_path / p.name)
+        paths.append(tmp_path / p.name)
+    gone = tmp_path / "gone.jpg"
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        report = score_album([*paths, gone], catalog, scorer=scorer)
+    assert sorted(s.path for s in report.scores) == sorted(paths)
+    assert [(k.path, k.reason) for k in report.skipped] == [(gone, "no such file (moved or deleted?)")]

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..catalog import default_catalog_path
 from ..errors import UserError
+from ..models import DEFAULT_MODEL
 from . import app, cull, evaluate, explain, personal, score
 
 
@@ -49,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return app.run_app([])
     try:
+        if getattr(args, "user", None) and (getattr(args, "checkpoint", None) is not None
+                                            or getattr(args, "model", DEFAULT_MODEL) != DEFAULT_MODEL):
+            raise UserError(f"{args.user}'s personal score is learnt on the default model's features "
+                            f"({DEFAULT_MODEL}): leave out --model and --checkpoint with --user")
         if getattr(args, "device", "auto") != "auto":  # a device this machine lacks: say so before any work
             from ..devices import resolve_device
 

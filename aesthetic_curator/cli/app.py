@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..formats import is_photo_name
+
 
 def cmd_desktop(args: argparse.Namespace) -> int:
     from .. import desktop
@@ -21,7 +23,10 @@ def cmd_desktop(args: argparse.Namespace) -> int:
 
 
 def run_app(argv: list[str]) -> int:
-    """The desktop app (``aesthetic-curator`` or ``aesthetic-curator PATH``)."""
+    """The desktop app (``aesthetic-curator`` or ``aesthetic-curator PATH``); a photo opens its folder (a photo
+    dropped on the menu entry's launcher, ``Exec=... %f``)."""
+    if argv and Path(argv[0]).is_file() and is_photo_name(Path(argv[0])):
+        argv = [str(Path(argv[0]).resolve().parent), *argv[1:]]
     if argv and not Path(argv[0]).is_dir():
         print(f"error: {argv[0]} is not a folder of photos (or a command; see --help)", file=sys.stderr)
         return 2

@@ -102,6 +102,18 @@ def new_file(text: str) -> Path:
     return path
 
 
+def new_image_file(text: str) -> Path:
+    """An image file to write, in a format its suffix names and Pillow writes (PNG, JPEG, TIFF, WebP...)."""
+    from PIL import Image
+
+    path = new_file(text)
+    writable = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.SAVE}
+    if path.suffix.lower() not in writable:
+        raise argparse.ArgumentTypeError(f"{text}: name an image file to write, such as {path.stem or 'out'}.png "
+                                         "(.jpg, .tif and .webp work too)")
+    return path
+
+
 def folder_to_fill(text: str) -> Path:
     """A destination folder: may not exist yet (it is created), but must not be a file."""
     path = Path(os.path.abspath(Path(text).expanduser()))

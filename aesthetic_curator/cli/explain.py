@@ -5,8 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import UserError
-from .args import device_name, existing_file, file_or_folder_to_write, new_file, number, user_name, whole
+from ..errors import InvalidValueError, UserError
+from ..formats import is_raw_name
+from .args import (
+    device_name,
+    existing_file,
+    file_or_folder_to_write,
+    new_image_file,
+    number,
+    user_name,
+    whole,
+)
 from .common import known_user
 
 
@@ -46,6 +55,9 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     from ..errors import PhotoError
     from ..export_edit import export_edited
 
+    if is_raw_name(args.photo):  # before minutes of work that could not be written
+        raise InvalidValueError(f"{args.photo.name}: enhancing a camera RAW file is not supported yet (its JPEG, "
+                                "or a TIFF developed from it, can be enhanced)")
     if args.out is not None and not args.out.is_dir() and args.out.resolve() == args.photo.resolve():
         print("error: the output would replace the photo itself (the original is never modified)", file=sys.stderr)
         return 2
@@ -97,7 +109,7 @@ def add_parsers(sub) -> None:
                        description="Write an image showing which parts of PHOTO the score depends on most "
                                    "(SmoothGrad of the generic score, or of USER's personal score).")
     p.add_argument("photo", type=existing_file)
-    p.add_argument("out", type=new_file, help="output image (PNG advised); the photo itself is never touched")
+    p.add_argument("out", type=new_image_file, help="output image (PNG advised); the photo itself is never touched")
     p.add_argument("--user", type=user_name, default=None,
                    help="explain this user's personal score (the one the app uses for them; needs ratings)")
     p.add_argument("--samples", type=whole(1, 1000), default=25, help="noisy copies averaged (default 25)")

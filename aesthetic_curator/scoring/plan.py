@@ -20,6 +20,7 @@ from pathlib import Path
 from ..album import find_photos
 from ..catalog import Catalog
 from ..errors import UnreadableFileError
+from ..formats import is_photo_name
 from .report import PhotoScore, SkippedFile
 
 
@@ -64,6 +65,11 @@ def plan_scan(roots: Sequence[Path | str], catalog: Catalog, model_id: str, *,
 
     paths: list[Path] = []
     for root in roots:
+        if is_photo_name(Path(root)) and not os.path.lexists(root):
+            # A photo listed a moment ago (the app's listing, a rescan while files move) and gone since:
+            # that photo is skipped; a missing album folder is still the error it was.
+            on_skip(Path(root), "no such file (moved or deleted?)")
+            continue
         paths.extend(find_photos(root, on_skip))
     paths = sorted(set(paths))
     plan = ScanPlan(model_id, total=len(paths) + len(skipped), skipped=skipped)
