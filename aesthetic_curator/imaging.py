@@ -42,7 +42,7 @@ from .errors import (
 from .formats import SUFFIXES as SUFFIXES  # re-exported: callers ask imaging what a photo is
 from .formats import is_photo_name as is_photo_name
 from .formats import is_raw_name
-from .raw import decode_raw
+from .raw import check_raw, decode_raw
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,15 @@ def open_image(data: bytes, path: Path) -> Image.Image:
             f"{MAX_PIXELS / 1e6:.0f} MP safety limit",
         )
     return im
+
+
+def check_photo(data: bytes, path: Path) -> None:
+    """Raise the typed error :func:`decode` would for a file that is not a photo we read, reading headers
+    only: what ``rate`` asks before a file collects ratings (a text file named ``.jpg`` must not)."""
+    if is_raw_name(path):
+        check_raw(data, path, max_pixels=MAX_PIXELS)
+    else:
+        open_image(data, path).close()
 
 
 def decode(data: bytes, path: Path, *, min_size: int | None = None) -> Image.Image:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,26 +51,43 @@ ASPECT_TOLERANCE = 0.03
 FULL_SIZE_FRACTION = 0.9
 
 
+def check_raw(data: bytes, path: Path, *, max_pixels: int) -> tuple[int, int]:
+    """The RAW's (width, height), read from its header only; the typed error :func:`decode_raw` would
+    raise for a file that is not a RAW LibRaw reads, damaged, or too large (what ``rate`` checks before
+    a file collects ratings)."""
+    with _opened(data, path, max_pixels) as raw:
+        return raw.sizes.width, raw.sizes.height
+
+
 def decode_raw(data: bytes, path: Path, *, min_size: int | None, max_pixels: int) -> Image.Image:
     """An upright ``RGB`` rendering of the RAW ``data`` (the bytes of ``path``): the embedded preview when
     it is large enough for ``min_size`` (see the module docstring), else a develop. It may carry an
     ``icc_profile`` in ``info`` (a preview in Adobe RGB), which the caller converts to sRGB."""
+    with _opened(data, path, max_pixels) as raw:
+        sizes = raw.sizes
+        width, height = sizes.width, sizes.height
+        need = (min_size, min_size) if min_size is not None else _full_size(width, height)
+        im = _preview(raw, path, (width, height), need, sizes.flip)
+        if im is not None:
+            return im
+        half = min_size is not None and min(width, height) // 2 >= min_size
+        rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8,
+                              output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
+    return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+
+
+@contextmanager
+def _opened(data: bytes, path: Path, max_pixels: int) -> Iterator[rawpy.RawPy]:
+    """LibRaw on ``data``, its size checked; LibRaw's errors inside the block as typed photo errors."""
     try:
         with rawpy.imread(io.BytesIO(data)) as raw:
-            sizes = raw.sizes
-            width, height = sizes.width, sizes.height
+            width, height = raw.sizes.width, raw.sizes.height
             if width <= 0 or height <= 0:
                 raise CorruptImageError(path, f"invalid RAW dimensions {width}x{height}")
             if width * height > max_pixels:
                 raise ImageTooLargeError(path, f"{width}x{height} RAW ({width * height / 1e6:.0f} MP) is above "
                                                f"the {max_pixels / 1e6:.0f} MP safety limit")
-            need = (min_size, min_size) if min_size is not None else _full_size(width, height)
-            im = _preview(raw, path, (width, height), need, sizes.flip)
-            if im is not None:
-                return im
-            half = min_size is not None and min(width, height) // 2 >= min_size
-            rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8,
-                                  output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
+            yield raw
     except PhotoError:
         raise
     except rawpy.LibRawFileUnsupportedError:
@@ -80,7 +99,6 @@ def decode_raw(data: bytes, path: Path, *, min_size: int | None, max_pixels: int
         raise CorruptImageError(path, "truncated RAW file (incomplete copy or download)") from None
     except (rawpy.LibRawError, rawpy.NotSupportedError) as exc:
         raise CorruptImageError(path, f"damaged RAW data ({exc})") from None
-    return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
 
 
 def _full_size(width: int, height: int) -> tuple[int, int]:

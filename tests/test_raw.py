@@ -158,3 +158,18 @@ def test_an_album_of_raws_is_scored_cached_and_its_damaged_files_skipped(portrai
         again = score_album(album, cat, scorer=scorer)
     assert again.inferred == 0 and all(s.cached for s in again.scores)
     assert {s.path: s.mean for s in again.scores} == pytest.approx({s.path: s.mean for s in first.scores})
+
+
+def test_rating_a_raw_checks_it_as_a_raw(portrait, tmp_path):
+    """``rate`` checks a file before it collects ratings, with the reader that will decode it: LibRaw for
+    RAWs (Pillow cannot open a CR3, RAF or ORF header at all)."""
+    from aesthetic_curator.personal.service import rate_files
+
+    good = write_dng(tmp_path / "shot.dng", portrait)
+    text = tmp_path / "notes.CR3"
+    text.write_bytes(b"Not a photo at all\n" * 40)
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        done, skipped = rate_files(catalog, "ana", [(good, 4.0), (text, 3.0)])
+        assert [p for p, _ in done] == [good] and len(catalog.ratings("ana")) == 1
+    assert [(k.path, k.reason) for k in skipped] == [
+        (text, "not a RAW file LibRaw can read (wrong extension, or a camera or format it does not know)")]

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..errors import InvalidValueError, PhotoError
-from ..imaging import is_photo_name, open_image
+from ..imaging import check_photo, is_photo_name
 from ..interrupt import Interrupted
 from ..models import DEFAULT_WEIGHTS
 from ..models.weights import WeightsSpec
@@ -87,7 +87,7 @@ def rate_files(catalog: Catalog, user: str, items: Sequence[tuple[Path, float | 
             skipped.append(SkippedFile(Path(path), "not a photo file type"))
             continue
         try:
-            photo_id = catalog.photo_id_for_file(path, check=open_image)
+            photo_id = catalog.photo_id_for_file(path, check=check_photo)
         except PhotoError as exc:
             skipped.append(SkippedFile(Path(path), exc.reason))
             continue
