@@ -250,3 +250,20 @@ def test_cancelled_training_does_not_show_a_full_bar(qtbot, make_window, small_a
     assert dialog.bar.text().startswith("Cancelled"), dialog.bar.text()
     assert "100%" not in dialog.bar.text() and dialog.bar.value() < dialog.bar.maximum()
     assert not window.train_box.isVisible()  # the status bar's bar goes away
+
+
+def test_switch_user_lists_every_user_with_the_current_one_checked(qtbot, make_window, small_album):
+    window = make_window()
+    open_and_score(qtbot, window, small_album)
+    window.set_stars(4)  # the first user now has a rating (and so is in the catalog)
+    first = window.user
+    with Catalog(window.catalog.path) as cat:
+        cat.user_id("Ben")  # another user, made by the CLI meanwhile
+    menu = window.users.user_menu
+    menu.aboutToShow.emit()  # what opening the menu does
+    shown = {a.text(): a.isChecked() for a in menu.actions()}
+    assert shown == {first: True, "Ben": False}
+    next(a for a in menu.actions() if a.text() == "Ben").trigger()
+    qtbot.waitUntil(lambda: window.user == "Ben", timeout=WAIT)
+    menu.aboutToShow.emit()
+    assert {a.text(): a.isChecked() for a in menu.actions()} == {first: False, "Ben": True}

@@ -37,6 +37,7 @@ class UsersController(QObject):
         self.host = host
         self.user_label = QLabel()
         self.user_menu = menu.addMenu("&Switch User")
+        self.user_menu.aboutToShow.connect(self.fill_user_menu)
         add_actions(host, menu, [("&New User…", "Ctrl+Shift+N", self.new_user),
                                  ("Re&name User…", "Ctrl+Shift+E", self.rename_user),
                                  ("&Delete User…", "Ctrl+Shift+Del", self.delete_user)])
@@ -140,6 +141,11 @@ class UsersController(QObject):
             text = f"Rate suggestions: {taste.suggestions_left()} of {taste.suggest_target} left · " + text
         self.user_label.setText(text)
         self.user_label.setToolTip(taste.taste_text or "")
+
+    def fill_user_menu(self) -> None:
+        """Switch User lists the catalog's users when it opens: not rebuilt (and the catalog not read)
+        after every mark, as the status line is."""
+        host = self.host
         self.user_menu.clear()
         for name in host.catalog.users():
             a = self.user_menu.addAction(name, lambda name=name: self.switch_user(name))
