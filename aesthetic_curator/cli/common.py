@@ -115,9 +115,14 @@ def model_options(p: argparse.ArgumentParser) -> None:
                    help="state dict of your own generic model" + (f" (required for {', '.join(own)})" if own else ""))
 
 
+def device_option(p: argparse.ArgumentParser) -> None:
+    """``--device``, named the same way by every command that runs a network (checked when parsed)."""
+    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+
+
 def scan_options(p: argparse.ArgumentParser) -> None:
     model_options(p)
-    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    device_option(p)
     p.add_argument("--batch-size", type=whole(1, 4096), default=32, help="photos per forward pass (default 32)")
     p.add_argument("--workers", type=whole(1, 64), default=None, help="decode threads (default: up to 4)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

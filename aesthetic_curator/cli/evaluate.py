@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from ..catalog import Catalog
-from .args import device_name, existing_file, existing_folder, new_file, number, whole
-from .common import model_options
+from .args import existing_file, existing_folder, new_file, number, whole
+from .common import device_option, model_options
 
 
 def _eval_output(args: argparse.Namespace, report) -> int:
@@ -67,7 +67,7 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--selections", nargs="+", default=list(SELECTIONS), choices=SELECTIONS,
                    help="how the k photos are chosen (default: both)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    device_option(p)
     p.add_argument("--out", type=new_file, default=None, help="also write the full results as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no per-user lines")
 

@@ -8,7 +8,6 @@ import sys
 from ..errors import InvalidValueError, UserError
 from ..formats import is_raw_name
 from .args import (
-    device_name,
     existing_file,
     file_or_folder_to_write,
     new_image_file,
@@ -16,7 +15,7 @@ from .args import (
     user_name,
     whole,
 )
-from .common import known_user
+from .common import device_option, known_user
 
 
 def cmd_saliency(args: argparse.Namespace) -> int:
@@ -118,7 +117,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--map-only", action="store_true", help="write the grey-level map instead of the overlay")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
-    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    device_option(p)
     p.set_defaults(func=cmd_saliency)
 
     p = sub.add_parser("enhance", help="raise a photo's score and export the result as a new file",
@@ -137,5 +136,5 @@ def add_parsers(sub) -> None:
     p.add_argument("--strength", type=number(0, 1), default=1.0, help="natural: 0 (none) to 1 (as found) (default 1)")
     p.add_argument("--user", type=user_name, default=None,
                    help="enhance for this user's taste (the personal score the app uses for them; needs ratings)")
-    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    device_option(p)
     p.set_defaults(func=cmd_enhance)

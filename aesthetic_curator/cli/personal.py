@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from ..catalog import Catalog
-from .args import album_path, device_name, existing_file, user_name, whole
-from .common import ProgressBar, known_user, print_skipped, roots_of, scan, scan_options
+from .args import album_path, existing_file, user_name, whole
+from .common import ProgressBar, device_option, known_user, print_skipped, roots_of, scan, scan_options
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
@@ -153,6 +153,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--epochs", type=whole(1), default=8,
                    help="epochs of each cross-validation run; the final run keeps the best count (default 8)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", type=device_name, default="auto", help="auto (default), cpu, cuda, cuda:1 or mps")
+    device_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_train)
