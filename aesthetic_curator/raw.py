@@ -32,7 +32,14 @@ import numpy as np
 import rawpy
 from PIL import Image, UnidentifiedImageError
 
-from .errors import CorruptImageError, ImageTooLargeError, NotAnImageError, PhotoError
+from .errors import (
+    CorruptImageError,
+    EmptyFileError,
+    ImageTooLargeError,
+    NotAnImageError,
+    PhotoError,
+    UnreadableFileError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +83,28 @@ def decode_raw(data: bytes, path: Path, *, min_size: int | None, max_pixels: int
     return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
 
 
+def develop_raw(path: Path, *, half_size: bool = False, bits: int = 8, max_pixels: int) -> np.ndarray:
+    """The RAW at ``path`` developed by LibRaw: camera white balance, sRGB primaries and tone curve, upright;
+    an (H, W, 3) array of uint8 (``bits=8``) or uint16 (``bits=16``, for edits written as 16-bit TIFF).
+    ``half_size``: one pixel per 2x2 Bayer cell (four times fewer pixels, no interpolation). Seconds of
+    CPU for a 24 MP file at full size: for a worker thread, never the GUI's. Opened by path: LibRaw reads
+    the file itself, without a copy of its bytes in Python."""
+    if bits not in (8, 16):
+        raise ValueError(f"bits must be 8 or 16, not {bits}")
+    with _opened(str(path), Path(path), max_pixels) as raw:
+        rgb = raw.postprocess(half_size=half_size, use_camera_wb=True, output_bps=bits,
+                              output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
+    return np.ascontiguousarray(rgb)
+
+
 @contextmanager
-def _opened(data: bytes, path: Path, max_pixels: int) -> Iterator[rawpy.RawPy]:
-    """LibRaw on ``data``, its size checked; LibRaw's errors inside the block as typed photo errors."""
+def _opened(source: bytes | str, path: Path, max_pixels: int) -> Iterator[rawpy.RawPy]:
+    """LibRaw on ``source`` (the file's bytes, or its path: LibRaw then reads only what it needs), its size
+    checked; LibRaw's errors inside the block as typed photo errors."""
+    if isinstance(source, str):
+        _check_readable(path)
     try:
-        with rawpy.imread(io.BytesIO(data)) as raw:
+        with rawpy.imread(io.BytesIO(source) if isinstance(source, bytes) else source) as raw:
             width, height = raw.sizes.width, raw.sizes.height
             if width <= 0 or height <= 0:
                 raise CorruptImageError(path, f"invalid RAW dimensions {width}x{height}")
@@ -99,6 +123,22 @@ def _opened(data: bytes, path: Path, max_pixels: int) -> Iterator[rawpy.RawPy]:
         raise CorruptImageError(path, "truncated RAW file (incomplete copy or download)") from None
     except (rawpy.LibRawError, rawpy.NotSupportedError) as exc:
         raise CorruptImageError(path, f"damaged RAW data ({exc})") from None
+
+
+def _check_readable(path: Path) -> None:
+    """LibRaw says "I/O error" for a missing, unreadable or empty file alike: say which, as for a JPEG."""
+    try:
+        with open(path, "rb") as fh:
+            if not fh.read(1):
+                raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
+    except PermissionError:
+        raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
+    except FileNotFoundError:
+        raise UnreadableFileError(path, "no such file (moved or deleted?)") from None
+    except IsADirectoryError:
+        raise UnreadableFileError(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise UnreadableFileError(path, exc.strerror or str(exc)) from None
 
 
 def _full_size(width: int, height: int) -> tuple[int, int]:
