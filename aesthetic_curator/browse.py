@@ -7,7 +7,6 @@ sort and filter can serve the command line. Columns are numpy arrays so that sor
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -175,24 +174,11 @@ def capture_time(path: Path, *, original_only: bool = False) -> float | None:
     Without DateTimeOriginal, DateTime (when the file was last written, often by an editor) is a
     fair guess for sorting; ``original_only`` refuses it, as finding bursts must: photos
     batch-edited together share it."""
-    from .photo_tags import read_tags
+    from .photo_tags import capture, read_tags
 
     tags = read_tags(path)
-    if tags is None:
-        return None
-    # DateTimeOriginal (in IFD0 for some TIFF/EP RAWs), else DateTime
-    text = tags.get(0x9003) or (None if original_only else tags.ifd0.get(0x0132))
-    if not isinstance(text, str):
-        return None
-    try:
-        when = _dt.datetime.strptime(text.strip(), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    frac = tags.get(0x9291)  # SubsecTimeOriginal
-    seconds = when.timestamp()
-    if isinstance(frac, str) and frac.strip().isdigit():
-        seconds += int(frac.strip()) / 10 ** len(frac.strip())
-    return seconds
+    taken = capture(tags, original_only=original_only) if tags is not None else None
+    return None if taken is None else taken.timestamp()
 
 
 def list_album(root: Path | str) -> tuple[list[Path], list[float], list[tuple[Path, str]]]:

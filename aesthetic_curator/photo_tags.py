@@ -12,10 +12,15 @@ RAW costs a few kB of reads):
 * RAF: a JPEG (with the camera's EXIF) at an offset the header gives.
 
 Other RAWs (X3F, CRW) have no tags here: their photos sort by file time and join no burst.
+
+:func:`capture` reads the capture time once for every caller (sorting, bursts, the viewer's panel):
+DateTimeOriginal with its SubSecTimeOriginal digits, which are what order the frames of a burst
+shot at 10 or 30 frames a second, all stamped with the same second.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import io
 import struct
 from collections.abc import Iterator, Mapping
@@ -28,6 +33,8 @@ from PIL import Image, TiffImagePlugin
 from .formats import is_raw_name
 
 EXIF_IFD = 0x8769
+DATE_TIME, DATE_TIME_ORIGINAL = 0x0132, 0x9003
+SUBSEC_TIME, SUBSEC_TIME_ORIGINAL = 0x9290, 0x9291
 #: Magic numbers of TIFF-structured RAWs -> the standard TIFF magic of the same byte order.
 TIFF_MAGIC = {b"II*\0": b"II*\0", b"MM\0*": b"MM\0*", b"IIRO": b"II*\0", b"IIRS": b"II*\0",
               b"MMOR": b"MM\0*", b"IIU\0": b"II*\0"}
@@ -48,6 +55,60 @@ class PhotoTags:
         """A tag from the Exif IFD, else from IFD0 (TIFF/EP RAWs put exposure and dates there too)."""
         value = self.exif.get(tag)
         return self.ifd0.get(tag) if value is None else value
+
+
+@dataclass(frozen=True)
+class CaptureTime:
+    """When a photo was taken, as the camera's clock wrote it: ``when`` to the second (local time, no
+    zone), ``subsec`` the sub-second digits as written ("25" is 0.25 s; "" when none), ``original``
+    False when it is DateTime, the file's last write (an editor's batch gives many photos the same one)."""
+
+    when: _dt.datetime
+    subsec: str = ""
+    original: bool = True
+
+    @property
+    def fraction(self) -> float:
+        """The sub-second part in seconds (digits are a decimal fraction: "5" is 0.5 s, "050" 0.05 s)."""
+        return int(self.subsec) / 10 ** len(self.subsec) if self.subsec else 0.0
+
+    def timestamp(self) -> float:
+        """POSIX seconds (the clock's time read as this machine's local time), sub-seconds included:
+        float64 keeps microseconds for centuries, so burst frames stay apart and in order."""
+        return self.when.timestamp() + self.fraction
+
+
+def exif_datetime(text: object) -> _dt.datetime | None:
+    """EXIF's "YYYY:MM:DD HH:MM:SS" as a datetime; None for an unset ("0000:00:00 …"), garbled or missing one."""
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    if not isinstance(text, str):
+        return None
+    try:
+        return _dt.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def _digits(value: object) -> str:
+    """SubSecTime digits, or "" for a missing or garbled value (some cameras pad with spaces or NULs)."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    text = value.strip("\x00 ") if isinstance(value, str) else ""
+    return text if text.isascii() and text.isdigit() else ""
+
+
+def capture(tags: PhotoTags, *, original_only: bool = False) -> CaptureTime | None:
+    """The photo's capture time: DateTimeOriginal (Exif IFD, or IFD0 in TIFF/EP RAWs) with
+    SubSecTimeOriginal; else, unless ``original_only``, DateTime with SubSecTime, a fair guess for
+    sorting but no evidence of a burst. None when neither is a real date."""
+    when = exif_datetime(tags.get(DATE_TIME_ORIGINAL))
+    if when is not None:
+        return CaptureTime(when, _digits(tags.get(SUBSEC_TIME_ORIGINAL)))
+    if original_only:
+        return None
+    when = exif_datetime(tags.ifd0.get(DATE_TIME))
+    return None if when is None else CaptureTime(when, _digits(tags.get(SUBSEC_TIME)), original=False)
 
 
 def read_tags(path: Path) -> PhotoTags | None:
