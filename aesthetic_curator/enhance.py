@@ -48,16 +48,36 @@ class Enhanced:
     after: float
     mode: str
     params: dict[str, float] = field(default_factory=dict)
-    change: np.ndarray | None = None  # FGSM: the float change added to each pixel
+    change: np.ndarray | None = None  # FGSM: the float change added to each pixel, in 8-bit levels
 
     def apply(self, pixels: np.ndarray) -> np.ndarray:
-        """The same edit on other pixels of the same photo (e.g. in its own colour space, for export)."""
+        """The same edit on other pixels of the same photo and size, returned in their own type: uint8 (e.g.
+        in the photo's own colour space, for export), uint16 (a RAW's 16-bit develop: the edit keeps its
+        precision) or float in [0, 1]. An FGSM change is in 8-bit levels, so it moves a uint16 pixel by 257
+        times as many: the same edit on the same photo whatever its bit depth."""
+        top = _top_level(pixels.dtype)
         if self.change is not None:
-            return np.clip(np.round(pixels.astype(np.float32) + self.change), 0, 255).astype(np.uint8)
-        with torch.no_grad():
-            full = torch.from_numpy(pixels.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
-            edited = adjust(full, {k: torch.tensor(v) for k, v in self.params.items()})
-            return (edited[0].permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8)
+            change = self.change if top == 255 else self.change * np.float32(top / 255)
+            edited = pixels.astype(np.float32) + change
+        else:
+            with torch.no_grad():
+                full = torch.from_numpy(pixels.astype(np.float32) / np.float32(top)).permute(2, 0, 1)[None]
+                edited = adjust(full, {k: torch.tensor(v) for k, v in self.params.items()})
+                edited = edited[0].permute(1, 2, 0).numpy() * np.float32(top)
+        if np.issubdtype(pixels.dtype, np.floating):
+            return np.clip(edited, 0, 1).astype(pixels.dtype)
+        return np.clip(np.round(edited), 0, top).astype(pixels.dtype)
+
+
+def _top_level(dtype: np.dtype) -> float:
+    """The value of white in pixels of ``dtype``: what an edit in [0, 1] (or in 8-bit levels) is scaled by."""
+    if dtype == np.uint8:
+        return 255.0
+    if dtype == np.uint16:
+        return 65535.0
+    if np.issubdtype(dtype, np.floating):
+        return 1.0
+    raise ValueError(f"an edit applies to uint8, uint16 or float pixels, not {dtype}")
 
 
 def _to_input(photo: np.ndarray, size: int, device: torch.device) -> torch.Tensor:
@@ -239,15 +259,38 @@ def load_as_scanned(path, input_size: int) -> np.ndarray:
     return np.asarray(load_photo(path, min_size=SCAN_DECODE_FACTOR * input_size).convert("RGB"))
 
 
-def load_for_edit(path) -> np.ndarray:
-    """The full-size upright photo as uint8 RGB (the pixels an export will hold)."""
+@dataclass(frozen=True)
+class EditInput:
+    """A photo opened for an edit: ``photo``, the full-size upright uint8 sRGB pixels the edit is found on and
+    scored with; ``developed``, a camera RAW's 16-bit develop (the same pixels at full precision, which
+    :func:`~aesthetic_curator.export_edit.export_edited` applies the edit to and writes), None for other
+    files (the export decodes those in their own colour space)."""
+
+    photo: np.ndarray
+    developed: np.ndarray | None = None
+
+
+def open_for_edit(path) -> EditInput:
+    """Decode ``path`` for an edit and its export (see :class:`EditInput`): a RAW is developed once, at 16
+    bits, and its 8-bit copy is what the search sees."""
+    from .export_edit import develop_for_edit, to_8bit
+    from .formats import is_raw_name
     from .imaging import load_photo
 
-    return np.asarray(load_photo(path).convert("RGB"))
+    if is_raw_name(Path(path)):
+        developed = develop_for_edit(path)
+        return EditInput(to_8bit(developed), developed)
+    return EditInput(np.asarray(load_photo(path).convert("RGB")))
+
+
+def load_for_edit(path) -> np.ndarray:
+    """The full-size upright photo as uint8 RGB (the pixels an export will hold; a RAW's 16-bit develop
+    rounded to 8 bits)."""
+    return open_for_edit(path).photo
 
 
 __all__ = [
-    "LIMITS", "MODES", "SCAN_DECODE_FACTOR", "Enhanced", "adjust", "edit_scores", "fgsm", "high_frequency_energy",
-    "high_frequency_share", "load_as_scanned", "load_for_edit", "natural", "psnr", "score_of", "scores_around",
-    "scoring_models", "shown_models",
+    "LIMITS", "MODES", "SCAN_DECODE_FACTOR", "EditInput", "Enhanced", "adjust", "edit_scores", "fgsm",
+    "high_frequency_energy", "high_frequency_share", "load_as_scanned", "load_for_edit", "natural", "open_for_edit",
+    "psnr", "score_of", "scores_around", "scoring_models", "shown_models",
 ]

@@ -8,6 +8,8 @@ when scoring), so the map is computed there and stretched back to the photo's ow
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from PIL import Image
@@ -20,7 +22,7 @@ _COLOURS = np.array([[10, 10, 60], [200, 40, 40], [250, 200, 40], [255, 255, 230
 
 
 def smoothgrad(model, photo: np.ndarray, *, samples: int = 25, noise: float = 0.2, seed: int = 0,
-               squared: bool = True, device: str | None = None) -> np.ndarray:
+               squared: bool = True, device: str | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
     """Saliency of ``model``'s score for ``photo`` (uint8 HWC RGB), as an (H, W) map in [0, 1].
 
     ``model``: a generic network (its mean score) or a ``PersonalNet`` (the user's predicted
@@ -28,10 +30,12 @@ def smoothgrad(model, photo: np.ndarray, *, samples: int = 25, noise: float = 0.
     the added noise as a fraction of the input's range (the paper's 10-20% works best).
     ``seed`` makes the map reproducible. ``squared``: average squared gradients (SmoothGrad-Squared,
     Hooker et al. 2019), which concentrates the map on what matters most; else absolute values.
+    ``size``: the map's (width, height) when it is to lie over another rendering of the photo than the one
+    the network saw (default: ``photo``'s).
     """
     dev = resolve_device(device)
     model = model.to(dev).eval()
-    h, w = photo.shape[:2]
+    w, h = size if size is not None else (photo.shape[1], photo.shape[0])
     x = torch.from_numpy(network_input(photo, model.input_size).copy()).permute(2, 0, 1)[None].float().div(255)
     x = x.to(dev).contiguous()
     generator = torch.Generator(device="cpu").manual_seed(seed)
@@ -46,6 +50,23 @@ def smoothgrad(model, photo: np.ndarray, *, samples: int = 25, noise: float = 0.
     heat = np.clip(heat / top, 0, 1) if top > 0 else np.zeros_like(heat)
     # Back to the photo's own shape: the squash to a square is undone by stretching.
     return np.asarray(Image.fromarray(heat.astype(np.float32), mode="F").resize((w, h), Image.Resampling.BILINEAR))
+
+
+def saliency_of_file(model, path: Path, *, samples: int = 25, noise: float = 0.2, seed: int = 0,
+                     device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(the photo at ``path``, upright uint8 RGB at full size; its :func:`smoothgrad` map at that size).
+
+    The map is computed on the pixels the album scan gives the network (:func:`~.imaging.network_image`:
+    a JPEG's draft decode, a camera RAW's embedded preview or half-size develop), so it explains the score
+    the album shows, and is stretched over the full-size rendering (a RAW's full-size preview, else its
+    develop). Typed :class:`~aesthetic_curator.errors.PhotoError` for a file that cannot be read."""
+    from .imaging import load_photo, network_image
+
+    seen = np.asarray(network_image(path, model.input_size).convert("RGB"))
+    photo = np.asarray(load_photo(path).convert("RGB"))
+    heat = smoothgrad(model, seen, samples=samples, noise=noise, seed=seed, device=device,
+                      size=(photo.shape[1], photo.shape[0]))
+    return photo, heat
 
 
 def colourise(saliency: np.ndarray) -> np.ndarray:

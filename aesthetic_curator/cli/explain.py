@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import InvalidValueError, UserError
-from ..formats import is_raw_name
+from ..errors import UserError
 from .args import (
     existing_file,
     file_or_folder_to_write,
@@ -23,8 +22,7 @@ def cmd_saliency(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from ..errors import PhotoError
-    from ..explain import overlay, smoothgrad
-    from ..imaging import load_photo
+    from ..explain import overlay, saliency_of_file
 
     if args.out.exists() and not args.force:
         print(f"error: {args.out} exists (use --force to replace it)", file=sys.stderr)
@@ -32,14 +30,14 @@ def cmd_saliency(args: argparse.Namespace) -> int:
     if args.out.resolve() == args.photo.resolve():
         print("error: the output would replace the photo itself", file=sys.stderr)
         return 2
-    try:
-        photo = np.asarray(load_photo(args.photo).convert("RGB"))
+    base, personal = scoring_models(args)
+    model = personal.follow if personal is not None else base
+    try:  # a RAW: the map of what the scan's network saw, over its full-size preview or develop
+        photo, heat = saliency_of_file(model, args.photo, samples=args.samples, noise=args.noise, seed=args.seed,
+                                       device=args.device)
     except PhotoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    base, personal = scoring_models(args)
-    model = personal.follow if personal is not None else base
-    heat = smoothgrad(model, photo, samples=args.samples, noise=args.noise, seed=args.seed, device=args.device)
     image = overlay(photo, heat) if not args.map_only else (heat * 255).astype(np.uint8)
     Image.fromarray(image).save(args.out)
     whose = "the generic score" if personal is None or personal.follows_generic else f"{args.user}'s personal score"
@@ -50,21 +48,20 @@ def cmd_saliency(args: argparse.Namespace) -> int:
 
 
 def cmd_enhance(args: argparse.Namespace) -> int:
-    from ..enhance import edit_scores, fgsm, load_for_edit, natural, shown_models
+    from ..enhance import edit_scores, fgsm, natural, open_for_edit, shown_models
     from ..errors import PhotoError
-    from ..export_edit import export_edited
+    from ..export_edit import edit_target, export_edited
 
-    if is_raw_name(args.photo):  # before minutes of work that could not be written
-        raise InvalidValueError(f"{args.photo.name}: enhancing a camera RAW file is not supported yet (its JPEG, "
-                                "or a TIFF developed from it, can be enhanced)")
     if args.out is not None and not args.out.is_dir() and args.out.resolve() == args.photo.resolve():
         print("error: the output would replace the photo itself (the original is never modified)", file=sys.stderr)
         return 2
+    edit_target(args.photo, args.out)  # a RAW's edit named .png, say: refused before minutes of work
     try:
-        photo = load_for_edit(args.photo)
+        source = open_for_edit(args.photo)  # a RAW: developed once, at 16 bits
     except PhotoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    photo = source.photo
     base, personal = scoring_models(args)
     model = personal.follow if personal is not None else base
     if args.mode == "fgsm":
@@ -72,7 +69,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
                       device=args.device)
     else:
         result = natural(model, photo, strength=args.strength, device=args.device)
-    written = export_edited(args.photo, result.apply, args.out)
+    written = export_edited(args.photo, result.apply, args.out, developed=source.developed)
     names = {"personal": f"{args.user}'s predicted stars", "generic": "generic score"}
     scores = edit_scores(result, model, shown_models(base, personal), photo, args.device)
     print("; ".join(f"{names[k]}: {a:.2f} -> {b:.2f}" for k, (a, b) in scores.items())
@@ -122,11 +119,14 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("enhance", help="raise a photo's score and export the result as a new file",
                        description="Edit PHOTO along the gradient of its score (generic, or USER's) and write "
-                                   "the result as a new file (same format, quality, EXIF and ICC profile). "
+                                   "the result as a new file (same format, quality, EXIF and ICC profile; a "
+                                   "camera RAW's edit is made on its 16-bit develop and written as a 16-bit "
+                                   "TIFF, or a JPEG when OUT ends in .jpg, with its EXIF). "
                                    "The original is never modified.")
     p.add_argument("photo", type=existing_file)
     p.add_argument("out", type=file_or_folder_to_write, nargs="?", default=None,
-                   help="file or folder (default: NAME-enhanced.EXT beside the photo; never overwrites)")
+                   help="file or folder (default: NAME-enhanced.EXT beside the photo, NAME-enhanced.tif for a "
+                        "RAW; never overwrites)")
     p.add_argument("--mode", choices=["natural", "fgsm"], default="natural",
                    help="natural: global adjustments (default); fgsm: the fast gradient sign step")
     p.add_argument("--epsilon", type=number(0, 255, above=True), default=3.0,

@@ -3,7 +3,8 @@
 Every computation (decoding, saliency, the enhancement, the full-size export) runs in a job; the
 dialog only shows results. The preview edits and scores the photo as the album scan decodes it (so its
 "before" is the side panel's figure) and shows screen-sized copies; "Enhance and export" redoes the
-edit on the full-size photo and writes a new file beside it (the original is never touched).
+edit on the full-size photo and writes a new file beside it (the original is never touched). A camera
+RAW's edit is redone on its 16-bit develop and written as a 16-bit TIFF or, if chosen, a JPEG.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..formats import is_raw_name
 from .workers import Job, start, to_qimage
 
 PREVIEW = 640
@@ -117,6 +119,12 @@ class EnhanceDialog(QDialog):
         self.busy.setRange(0, 0)  # busy: the edit has no natural percentage
         self.export_button = QPushButton("Enhance and export")
         self.export_button.setDefault(True)
+        self.raw_format = QComboBox()  # a RAW cannot be written back: what its edit becomes
+        self.raw_format.addItem("16-bit TIFF", ".tif")
+        self.raw_format.addItem("JPEG", ".jpg")
+        self.raw_format.setToolTip("A camera RAW's edit is made on its 16-bit develop and written as a new file "
+                                   "of this kind beside it, with its EXIF")
+        self.raw_format.setVisible(is_raw_name(self.path))
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
 
@@ -132,6 +140,7 @@ class EnhanceDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.scores, 1)
         buttons.addWidget(self.busy)
+        buttons.addWidget(self.raw_format)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -237,19 +246,23 @@ class EnhanceDialog(QDialog):
                                           Qt.TransformationMode.SmoothTransformation))
 
     def export(self) -> None:
-        """Redo the edit on the full-size photo and write it as a new file (in a job)."""
+        """Redo the edit on the full-size photo (a RAW: its 16-bit develop) and write it as a new file (in a
+        job)."""
         self.scores.setText("Exporting…")
         self.export_button.setEnabled(False)
         path, user, folder, catalog_path, album = self.path, self.user, self.folder, self.catalog_path, self.album
         mode, amount = self.mode.currentData(), self.amount.value()
+        # A RAW's edit: beside it, named NAME-enhanced.tif or .jpg as chosen; other photos keep their format.
+        out = path.with_name(f"{path.stem}-enhanced{self.raw_format.currentData()}") if is_raw_name(path) else None
 
         def work(report, cancel):
-            from ..enhance import load_for_edit
+            from ..enhance import open_for_edit
             from ..export_edit import export_edited
 
             model, _, _ = _models(user, catalog_path, folder, album)
-            result = _edit(model, load_for_edit(path), mode, amount)
-            return str(export_edited(path, result.apply))
+            source = open_for_edit(path)
+            result = _edit(model, source.photo, mode, amount)
+            return str(export_edited(path, result.apply, out, developed=source.developed))
 
         def done(written: str) -> None:
             self.scores.setText(f"Written: {written}")
