@@ -283,7 +283,7 @@ class Catalog:
         ``check(data, path)`` runs on a file about to be registered and raises to refuse it (a
         text file named ``.jpg`` must not collect ratings).
         """
-        from .imaging import content_hash, read_bytes
+        from .imaging import photo_identity, read_bytes
 
         path = os.path.abspath(path)
         st = os.stat(path)
@@ -293,7 +293,7 @@ class Catalog:
         data = read_bytes(Path(path))
         if check is not None:
             check(data, Path(path))
-        chash = content_hash(data)
+        chash = photo_identity(Path(path), data)
         now = time.time()
         with self._write() as cur:
             cur.execute("INSERT OR IGNORE INTO photos (content_hash, added) VALUES (?, ?)", (chash, now))

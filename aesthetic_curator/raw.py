@@ -40,6 +40,7 @@ from .errors import (
     PhotoError,
     UnreadableFileError,
 )
+from .raw_previews import embedded_jpegs
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ FLIP = {
 SRGB_CURVE = (2.4, 12.92)
 #: A preview whose aspect differs from the RAW's by more than this is letterboxed or cropped: not used.
 ASPECT_TOLERANCE = 0.03
+#: Bytes read of each embedded JPEG to learn its size: its markers up to the frame header (EXIF included).
+HEADER_BYTES = 1 << 16
 #: Without ``min_size``, a preview at least this fraction of the RAW's size counts as full size.
 FULL_SIZE_FRACTION = 0.9
 
@@ -66,17 +69,20 @@ def check_raw(data: bytes, path: Path, *, max_pixels: int) -> tuple[int, int]:
         return raw.sizes.width, raw.sizes.height
 
 
-def decode_raw(data: bytes, path: Path, *, min_size: int | None, max_pixels: int) -> Image.Image:
-    """An upright ``RGB`` rendering of the RAW ``data`` (the bytes of ``path``): the embedded preview when
-    it is large enough for ``min_size`` (see the module docstring), else a develop. It may carry an
-    ``icc_profile`` in ``info`` (a preview in Adobe RGB), which the caller converts to sRGB."""
-    with _opened(data, path, max_pixels) as raw:
+def decode_raw(source: bytes | Path, path: Path, *, min_size: int | None, max_pixels: int) -> Image.Image:
+    """An upright ``RGB`` rendering of the RAW ``path``: the smallest embedded preview large enough for
+    ``min_size`` (see the module docstring), else a develop. ``source``: the file's bytes when the caller
+    has them, else its path, and then only the headers and the chosen preview are read (a few hundred kB
+    of a 50 MB file). The image may carry an ``icc_profile`` in ``info`` (a preview in Adobe RGB), which
+    the caller converts to sRGB."""
+    source = source if isinstance(source, bytes) else str(source)
+    with _opened(source, path, max_pixels) as raw:
         sizes = raw.sizes
         width, height = sizes.width, sizes.height
         need = (min_size, min_size) if min_size is not None else _full_size(width, height)
-        im = _preview(raw, path, (width, height), need, sizes.flip)
+        im = _embedded(source, path, (width, height), need) or _libraw_preview(raw, path, (width, height), need)
         if im is not None:
-            return im
+            return _upright(im, sizes.flip)
         half = min_size is not None and min(width, height) // 2 >= min_size
         rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8,
                               output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
@@ -147,10 +153,41 @@ def _full_size(width: int, height: int) -> tuple[int, int]:
     return short, short
 
 
-def _preview(raw: rawpy.RawPy, path: Path, raw_size: tuple[int, int], need: tuple[int, int],
-             flip: int) -> Image.Image | None:
-    """The embedded preview, decoded and upright, when both its sides reach ``need`` and its shape is the
-    RAW's; None when there is none, it is too small, or it is damaged (then the caller develops)."""
+def _embedded(source: bytes | str, path: Path, raw_size: tuple[int, int], need: tuple[int, int]) -> Image.Image | None:
+    """The smallest embedded JPEG (see :mod:`.raw_previews`) that fits ``need`` and the RAW's shape, decoded;
+    None when the container lists none that does (then LibRaw's own choice is tried)."""
+    try:
+        with io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb") as fh:
+            best: tuple[int, int, int] | None = None  # area, offset, length
+            for offset, length in embedded_jpegs(fh):
+                fh.seek(offset)
+                size = _jpeg_size(fh.read(min(length, HEADER_BYTES)))
+                if size is not None and _fits(size, raw_size, need) and (best is None or size[0] * size[1] < best[0]):
+                    best = (size[0] * size[1], offset, length)
+            if best is None:
+                return None
+            fh.seek(best[1])
+            data = fh.read(best[2])
+    except OSError as exc:
+        logger.info("%s: embedded previews unreadable (%s)", path, exc)
+        return None
+    return _decoded(data, path, raw_size, need)
+
+
+def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+    """The (width, height) of the baseline or progressive JPEG starting ``head``; None for anything else
+    (a lossless-JPEG raw strip, a header longer than ``head``, garbage)."""
+    try:
+        with Image.open(io.BytesIO(head)) as im:
+            return im.size if im.format == "JPEG" else None
+    except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+
+
+def _libraw_preview(raw: rawpy.RawPy, path: Path, raw_size: tuple[int, int],
+                    need: tuple[int, int]) -> Image.Image | None:
+    """LibRaw's preview (the largest it finds), decoded, when it fits ``need`` and the RAW's shape; None when
+    there is none, it is too small, or it is damaged (then the caller develops)."""
     try:
         thumb = raw.extract_thumb()
     except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
@@ -158,23 +195,31 @@ def _preview(raw: rawpy.RawPy, path: Path, raw_size: tuple[int, int], need: tupl
     except rawpy.LibRawError as exc:
         logger.info("%s: unreadable embedded preview (%s); developing the RAW instead", path, exc)
         return None
+    if thumb.format == rawpy.ThumbFormat.JPEG:
+        return _decoded(thumb.data, path, raw_size, need)
+    im = Image.fromarray(np.ascontiguousarray(thumb.data)).convert("RGB")
+    return im if _fits(im.size, raw_size, need) else None
+
+
+def _decoded(jpeg: bytes, path: Path, raw_size: tuple[int, int], need: tuple[int, int]) -> Image.Image | None:
+    """An embedded JPEG draft-decoded to no less than ``need``, as stored (not turned); None when it is not a
+    JPEG, does not fit, or is damaged."""
     try:
-        if thumb.format == rawpy.ThumbFormat.JPEG:
-            im = Image.open(io.BytesIO(thumb.data))
-            if im.format != "JPEG":
-                return None
-        else:
-            im = Image.fromarray(np.ascontiguousarray(thumb.data)).convert("RGB")
-        if not _fits(im.size, raw_size, need):
+        im = Image.open(io.BytesIO(jpeg))
+        if im.format != "JPEG" or not _fits(im.size, raw_size, need):
             return None
-        if im.format == "JPEG":
-            im.draft("RGB", need)
+        im.draft("RGB", need)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im.load()
     except (OSError, SyntaxError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         logger.info("%s: damaged embedded preview (%s); developing the RAW instead", path, exc)
         return None
+    return im
+
+
+def _upright(im: Image.Image, flip: int) -> Image.Image:
+    """A preview in RGB, turned by the RAW's orientation (LibRaw's ``flip``), its ICC profile kept."""
     icc = im.info.get("icc_profile")
     im = im.convert("RGB") if im.mode != "RGB" else im
     if flip in FLIP:

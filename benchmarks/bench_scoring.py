@@ -46,7 +46,10 @@ from PIL import Image, features
 
 from aesthetic_curator.catalog import Catalog
 from aesthetic_curator.imaging import content_hash, decode, network_array, open_image, read_bytes
+from aesthetic_curator.models import DEFAULT_WEIGHTS
 from aesthetic_curator.scoring import ScanReport, Scorer, score_album
+from aesthetic_curator.scoring.infer import decode_photo
+from aesthetic_curator.scoring.plan import WorkItem
 
 REPO = Path(__file__).resolve().parent.parent
 KODAK = REPO.parent / "shared" / "data" / "kodak24"
@@ -178,11 +181,10 @@ class Throughput:
 
 
 def decode_for_network(path: Path) -> np.ndarray:
-    """The decode path of ``score_album`` for one photo, without the catalog."""
-    data = read_bytes(path)
-    content_hash(data)
-    im = decode(data, path, min_size=DRAFT_MIN)
-    return network_array(im, INPUT_SIZE, RESAMPLE)
+    """The decode path of ``score_album`` for one photo, without the catalog: the scan's own decoder (read,
+    hash, decode, squash, perceptual hash; a camera RAW hashed in place and read from one preview)."""
+    stat = path.stat()
+    return decode_photo(WorkItem(str(path), stat.st_size, stat.st_mtime_ns), DEFAULT_WEIGHTS, {}).array
 
 
 def decode_all(paths: Sequence[Path], workers: int) -> list[np.ndarray]:

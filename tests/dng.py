@@ -103,12 +103,22 @@ def _exif(shot: Shot) -> list[Entry]:
     return entries
 
 
+def _jpeg(rgb: np.ndarray, longest: int) -> bytes:
+    im = Image.fromarray(rgb)
+    im.thumbnail((longest, longest), Image.Resampling.BICUBIC)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
 def dng_bytes(rgb: np.ndarray, *, preview: int | None = 1024, orientation: int = 1,
-              shot: Shot = Shot()) -> bytes:
+              shot: Shot = Shot(), previews: tuple[int, ...] = ()) -> bytes:
     """A DNG of ``rgb`` (HxWx3 uint8 sRGB, stored as shot: ``orientation`` says how to turn it upright).
 
     ``preview``: the longest side of the embedded JPEG preview (IFD0, as cameras and Adobe's converter
-    write it); None for a DNG without one, the raw in IFD0. Laid out as cameras write files: the IFDs
+    write it); None for a DNG without one, the raw in IFD0. ``previews``: the longest sides of further
+    JPEG previews, each in a SubIFD beside the raw's (as cameras that embed a mid-size preview next to
+    the full-size one: Canon's 1620x1080, Sony's 1616x1080). Laid out as cameras write files: the IFDs
     first (IFD0 at 8, where readers look), the pixel data after, so a truncated copy keeps its header
     and loses pixels.
     """
@@ -116,17 +126,23 @@ def dng_bytes(rgb: np.ndarray, *, preview: int | None = 1024, orientation: int =
     h, w = raw.shape
     blobs = [raw.astype("<u2").tobytes()]
     if preview is not None:
-        im = Image.fromarray(rgb)
-        im.thumbnail((preview, preview), Image.Resampling.BICUBIC)
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=90)
-        blobs.append(buf.getvalue())
+        blobs.append(_jpeg(rgb, preview))
+    blobs += [_jpeg(rgb, side) for side in previews]
 
-    def layout(at: list[int]) -> list[list[Entry]]:
-        """The IFDs (IFD0, Exif, raw SubIFD) given ``at``: their offsets, then the blobs'."""
+    def strip(blob: int, at: list[int]) -> list[Entry]:
+        """The tags of a JPEG preview held in ``blobs[blob]`` (offsets ``at``)."""
+        pw, ph = Image.open(io.BytesIO(blobs[blob])).size
+        return [
+            (0x00FE, LONG, [1]), (0x0100, LONG, [pw]), (0x0101, LONG, [ph]), (0x0102, SHORT, [8, 8, 8]),
+            (0x0103, SHORT, [7]), (0x0106, SHORT, [6]), (0x0111, LONG, [at[blob]]), (0x0115, SHORT, [3]),
+            (0x0116, LONG, [ph]), (0x0117, LONG, [len(blobs[blob])]), (0x011C, SHORT, [1]),
+        ]
+
+    def layout(ifd_at: list[int], blob_at: list[int]) -> list[list[Entry]]:
+        """The IFDs (IFD0, Exif, then the SubIFDs) given their offsets and the blobs'."""
         cfa: list[Entry] = [
             (0x0100, LONG, [w]), (0x0101, LONG, [h]), (0x0102, SHORT, [16]), (0x0103, SHORT, [1]),
-            (0x0106, SHORT, [32803]), (0x0111, LONG, [at[3]]), (0x0115, SHORT, [1]), (0x0116, LONG, [h]),
+            (0x0106, SHORT, [32803]), (0x0111, LONG, [blob_at[0]]), (0x0115, SHORT, [1]), (0x0116, LONG, [h]),
             (0x0117, LONG, [len(blobs[0])]), (0x011C, SHORT, [1]), (0x828D, SHORT, [2, 2]),
             (0x828E, BYTE, bytes([0, 1, 1, 2])), (0xC616, BYTE, bytes([0, 1, 2])), (0xC617, SHORT, [1]),
             (0xC61A, LONG, [BLACK]), (0xC61D, LONG, [WHITE]),
@@ -136,29 +152,30 @@ def dng_bytes(rgb: np.ndarray, *, preview: int | None = 1024, orientation: int =
             (0xC612, BYTE, bytes([1, 4, 0, 0])), (0xC613, BYTE, bytes([1, 1, 0, 0])),
             (0xC614, ASCII, f"{shot.make} {shot.model}"),
             (0xC621, SRATIONAL, [_rational(x) for row in XYZ_TO_SRGB for x in row]),
-            (0xC65A, SHORT, [21]), (0xC628, RATIONAL, [(1, 1)] * 3), (0x8769, LONG, [at[1]]),
+            (0xC65A, SHORT, [21]), (0xC628, RATIONAL, [(1, 1)] * 3), (0x8769, LONG, [ifd_at[1]]),
         ]
         if shot.taken is not None:
             main.append((0x0132, ASCII, shot.taken.strftime("%Y:%m:%d %H:%M:%S")))
         if preview is None:
-            return [[*main, (0x00FE, LONG, [0]), *cfa], _exif(shot)]
-        pw, ph = Image.open(io.BytesIO(blobs[1])).size
-        main += [
-            (0x00FE, LONG, [1]), (0x0100, LONG, [pw]), (0x0101, LONG, [ph]), (0x0102, SHORT, [8, 8, 8]),
-            (0x0103, SHORT, [7]), (0x0106, SHORT, [6]), (0x0111, LONG, [at[4]]), (0x0115, SHORT, [3]),
-            (0x0116, LONG, [ph]), (0x0117, LONG, [len(blobs[1])]), (0x011C, SHORT, [1]), (0x014A, LONG, [at[2]]),
-        ]
-        return [main, _exif(shot), [(0x00FE, LONG, [0]), *cfa]]
+            main += [(0x00FE, LONG, [0]), *cfa]
+            subs = [strip(1 + i, blob_at) for i in range(len(previews))]
+        else:
+            main += strip(1, blob_at)
+            subs = [[(0x00FE, LONG, [0]), *cfa]] + [strip(2 + i, blob_at) for i in range(len(previews))]
+        if subs:
+            main.append((0x014A, LONG, ifd_at[2:]))
+        return [main, _exif(shot), *subs]
 
     # IFD sizes do not depend on the offsets they hold: lay out once with zeros, then for real.
-    at = [8]
-    for ifd in layout([0] * 5):
-        at.append(at[-1] + len(_ifd(ifd, 0)))
-    if preview is None:
-        at.insert(2, 0)  # no raw SubIFD: the CFA strip follows the Exif IFD
-    at.append(at[3] + len(blobs[0]) + len(blobs[0]) % 2)
+    count = 2 + (preview is not None) + len(previews)
+    ifd_at = [8]
+    for ifd in layout([0] * count, [0] * len(blobs)):
+        ifd_at.append(ifd_at[-1] + len(_ifd(ifd, 0)))
+    blob_at = [ifd_at.pop()]
+    for blob in blobs[:-1]:
+        blob_at.append(blob_at[-1] + len(blob) + len(blob) % 2)
     out = bytearray(b"II*\0" + struct.pack("<I", 8))
-    for ifd, offset in zip(layout(at), [at[0], at[1], at[2]], strict=False):
+    for ifd, offset in zip(layout(ifd_at, blob_at), ifd_at, strict=True):
         out += _ifd(ifd, offset)
     for blob in blobs:
         out += blob + (b"\0" if len(blob) % 2 else b"")

@@ -10,14 +10,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rawpy
+import xxhash
 from PIL import Image
 
 from aesthetic_curator.album import find_photos
 from aesthetic_curator.browse import capture_time
 from aesthetic_curator.catalog import Catalog
-from aesthetic_curator.errors import CorruptImageError, EmptyFileError, NotAnImageError
-from aesthetic_curator.imaging import is_photo_name, load_photo, network_image
+from aesthetic_curator.errors import CorruptImageError, EmptyFileError, NotAnImageError, UnreadableFileError
+from aesthetic_curator.imaging import (
+    RAW_IDENTITY_PREFIX,
+    content_hash,
+    is_photo_name,
+    load_photo,
+    network_image,
+    photo_identity,
+)
 from aesthetic_curator.photo_tags import read_tags
+from aesthetic_curator.raw import decode_raw
+from aesthetic_curator.raw_previews import embedded_jpegs
 from aesthetic_curator.scoring import score_album
 from aesthetic_curator.thumbnails import thumbnail
 
@@ -173,3 +183,46 @@ def test_rating_a_raw_checks_it_as_a_raw(portrait, tmp_path):
         assert [p for p, _ in done] == [good] and len(catalog.ratings("ana")) == 1
     assert [(k.path, k.reason) for k in skipped] == [
         (text, "not a RAW file LibRaw can read (wrong extension, or a camera or format it does not know)")]
+
+
+def test_the_smallest_embedded_preview_that_fits_is_decoded_not_libraws_largest(kodak_dir, tmp_path):
+    """A camera with a mid-size preview beside the full-size one (Canon, Sony): a scan that needs 300 px
+    decodes the 640 px one (LibRaw would hand out the full 1000 px one, draft-decoded to 500x375)."""
+    rgb = np.asarray(Image.open(kodak_dir / "kodim01.png").convert("RGB").resize((1000, 750)))
+    path = write_dng(tmp_path / "a.dng", rgb, preview=1000, previews=(640, 160))
+    with open(path, "rb") as fh:
+        assert len(embedded_jpegs(fh)) == 3
+    assert load_photo(path, min_size=300).size == (640, 480)
+    assert load_photo(path, min_size=500).size == (1000, 750)  # the 640 px one is too small: the full one
+    assert load_photo(path).size == (1000, 750)  # the viewer at 100 %: full size
+    # Read from the file or from its bytes, the same preview.
+    assert decode_raw(path.read_bytes(), path, min_size=300, max_pixels=10**8).size == (640, 480)
+    # A medium preview alone, in a SubIFD (the raw in IFD0), is found too.
+    alone = write_dng(tmp_path / "b.dng", rgb, preview=None, previews=(640,))
+    assert load_photo(alone, min_size=300).size == (640, 480)
+    assert _error_against(load_photo(alone, min_size=300), rgb) < 4
+
+
+def test_a_raw_is_known_by_a_digest_of_all_its_bytes_read_or_streamed(portrait, tmp_path):
+    path = write_dng(tmp_path / "a.dng", portrait)
+    data = path.read_bytes()
+    key = photo_identity(path)
+    assert key == photo_identity(path, data) == RAW_IDENTITY_PREFIX + xxhash.xxh3_128(data).hexdigest()
+    # One byte changed anywhere (here in the mosaic, far from the headers and the preview): another photo.
+    changed = bytearray(data)
+    changed[len(data) * 3 // 4] ^= 1
+    (tmp_path / "b.dng").write_bytes(bytes(changed))
+    assert photo_identity(tmp_path / "b.dng") != key
+    # Renamed or moved, the same photo; a JPEG keeps its SHA-256.
+    path.rename(tmp_path / "c.DNG")
+    assert photo_identity(tmp_path / "c.DNG") == key
+    jpeg = tmp_path / "d.jpg"
+    Image.fromarray(portrait).save(jpeg)
+    assert photo_identity(jpeg) == content_hash(jpeg.read_bytes())
+    (tmp_path / "empty.dng").write_bytes(b"")
+    with pytest.raises(EmptyFileError):
+        photo_identity(tmp_path / "empty.dng")
+    with pytest.raises(UnreadableFileError, match="no such file"):
+        photo_identity(tmp_path / "gone.dng")
+    with pytest.raises(UnreadableFileError, match="no such file"):
+        load_photo(tmp_path / "gone.dng", min_size=224)

@@ -30,8 +30,9 @@ import numpy as np
 
 from ..catalog import NewScore
 from ..errors import PhotoError, UnreadableFileError
+from ..formats import is_raw_name
 from ..groups import perceptual_hash
-from ..imaging import content_hash, network_input, read_bytes
+from ..imaging import network_input, photo_identity, read_bytes
 from ..interrupt import Interrupted
 from ..models.weights import WeightsSpec
 from .plan import WorkItem
@@ -70,8 +71,8 @@ def decode_photo(item: WorkItem, spec: WeightsSpec, known: Mapping[str, int]) ->
     """The decoder for the formats :mod:`~aesthetic_curator.imaging` reads (JPEG, PNG, TIFF, WebP, HEIC, AVIF,
     and camera RAWs from their embedded preview or a half-size develop: see :mod:`~aesthetic_curator.raw`)."""
     path = Path(item.path)
-    data = read_bytes(path)
-    chash = content_hash(data)
+    data = None if is_raw_name(path) else read_bytes(path)  # a RAW is never read whole: see photo_identity
+    chash = photo_identity(path, data)
     if chash in known:
         return Decoded(item, chash, None, known[chash])
     decoded = network_input(path, spec, data=data)
