@@ -66,6 +66,17 @@ def test_capture_time_reads_exif_with_subseconds(tmp_path: Path):
     assert capture_time(tmp_path / "c.jpg") is None
 
 
+def test_an_unset_original_date_falls_back_to_the_files_date_with_its_own_subseconds(tmp_path: Path):
+    """Cameras without a set clock write "0000:00:00 00:00:00": for sorting, DateTime (with SubSecTime,
+    not SubSecTimeOriginal) is the better guess; for bursts (``original_only``) there is no capture time."""
+    exif = Image.Exif()
+    exif[0x0132] = "2026:05:04 13:14:15"
+    exif.get_ifd(0x8769).update({0x9003: "0000:00:00 00:00:00", 0x9290: "5", 0x9291: "75"})
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.jpg", exif=exif)
+    assert capture_time(tmp_path / "a.jpg") == dt.datetime(2026, 5, 4, 13, 14, 15).timestamp() + 0.5
+    assert capture_time(tmp_path / "a.jpg", original_only=True) is None
+
+
 def test_thumbnails_are_cached_and_remade_when_the_photo_changes(tmp_path: Path, kodak_paths):
     photo = tmp_path / "p.jpg"
     Image.open(kodak_paths[0]).convert("RGB").save(photo)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -99,6 +101,31 @@ def test_time_links_frames_that_features_alone_would_not():
     # In an album that spans decades too: 2.5 s stays 2.5 s
     assert [g.tolist() for g in find_groups(f, [t0, t0 + 1.5, 1.0], config=cfg)] == [[0, 1]]
     assert find_groups(f, [t0, t0 + 2.5, 1.0], config=cfg) == []
+
+
+def test_raw_frames_a_quarter_second_apart_sort_in_capture_order_and_make_one_burst(tmp_path):
+    """Burst frames of a camera share their second: only SubSecTimeOriginal orders them and puts them
+    within the burst window. Real DNGs, named and written against their capture order, so neither the
+    name nor the file time can give the order the capture time gives."""
+    from aesthetic_curator.browse import PhotoTable, capture_time
+
+    from dng import Shot, write_dng
+
+    second = dt.datetime(2024, 5, 1, 10, 22, 33)
+    pixels = np.full((32, 48, 3), 120, np.uint8)
+    later = write_dng(tmp_path / "a.dng", pixels, preview=None, shot=Shot(taken=second, subsec="50"))
+    earlier = write_dng(tmp_path / "b.dng", pixels, preview=None, shot=Shot(taken=second, subsec="25"))
+    elsewhere = write_dng(tmp_path / "c.dng", pixels, preview=None, shot=Shot(taken=second.replace(minute=40)))
+    paths = [later, earlier, elsewhere]
+    times = capture_times(paths)
+    assert times[0] - times[1] == pytest.approx(0.25)
+    table = PhotoTable(paths, mtimes=[3.0, 2.0, 1.0])
+    table.set_captured([0, 1, 2], [capture_time(p) for p in paths])
+    assert [table.names[r] for r in table.order("date")] == ["b.dng", "a.dng", "c.dng"]
+    # Features as alike as two takes of a moving subject (cosine 0.7): no duplicates, a burst by time only.
+    f = np.array([[1.0, 0.0, 0.0], [0.7, np.sqrt(1 - 0.7**2), 0.0], [0.7, 0.0, np.sqrt(1 - 0.7**2)]])
+    assert [g.tolist() for g in find_groups(f, times)] == [[0, 1]]
+    assert find_groups(f, np.full(3, np.nan)) == []  # without capture times: no burst
 
 
 def test_best_of_prefers_stars_then_personal_then_generic():
