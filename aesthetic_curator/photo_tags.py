@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -31,13 +31,11 @@ from typing import BinaryIO
 from PIL import Image, TiffImagePlugin
 
 from .formats import is_raw_name
+from .raw_previews import TIFF_MAGIC, media_boxes
 
 EXIF_IFD = 0x8769
 DATE_TIME, DATE_TIME_ORIGINAL = 0x0132, 0x9003
 SUBSEC_TIME, SUBSEC_TIME_ORIGINAL = 0x9290, 0x9291
-#: Magic numbers of TIFF-structured RAWs -> the standard TIFF magic of the same byte order.
-TIFF_MAGIC = {b"II*\0": b"II*\0", b"MM\0*": b"MM\0*", b"IIRO": b"II*\0", b"IIRS": b"II*\0",
-              b"MMOR": b"MM\0*", b"IIU\0": b"II*\0"}
 CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
 #: An IFD or box bigger than this is not metadata: a damaged file, read no further.
 MAX_TAG_BYTES = 1 << 20
@@ -160,35 +158,17 @@ def _ifd(fh: BinaryIO, header: bytes, offset: int) -> dict[int, object]:
     return dict(ifd)
 
 
-def _boxes(fh: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """ISO media boxes between ``start`` and ``end``: (type, content start, content end)."""
-    at = start
-    while at + 8 <= end:
-        fh.seek(at)
-        size, kind = struct.unpack(">I4s", fh.read(8))
-        body = at + 8
-        if size == 1:
-            size = struct.unpack(">Q", fh.read(8))[0]
-            body += 8
-        elif size == 0:
-            size = end - at
-        if size < body - at:
-            return
-        yield kind, body, at + size
-        at += size
-
-
 def _cr3_tags(fh: BinaryIO) -> PhotoTags | None:
     end = fh.seek(0, io.SEEK_END)
-    for kind, start, stop in _boxes(fh, 0, end):
+    for kind, start, stop in media_boxes(fh, 0, end):
         if kind != b"moov":
             continue
-        for inner, body, inner_end in _boxes(fh, start, stop):
+        for inner, body, inner_end in media_boxes(fh, start, stop):
             fh.seek(body)
             if inner != b"uuid" or fh.read(16) != CANON_UUID:
                 continue
             found: dict[bytes, PhotoTags] = {}
-            for name, cstart, cstop in _boxes(fh, body + 16, inner_end):
+            for name, cstart, cstop in media_boxes(fh, body + 16, inner_end):
                 if name in (b"CMT1", b"CMT2") and cstop - cstart <= MAX_TAG_BYTES:
                     fh.seek(cstart)
                     tiff = io.BytesIO(fh.read(cstop - cstart))

@@ -65,13 +65,15 @@ def test_the_panel_of_a_raw_shows_camera_lens_exposure_and_the_subsecond_capture
 
 @pytest.fixture
 def raw_album(tmp_path: Path) -> dict[str, Path]:
-    """Two RAWs shot in portrait (stored sideways, orientation 6) with full-size previews, and a JPEG."""
+    """Two RAWs shot in portrait (stored sideways, orientation 6) with full-size previews (``a`` a mid-size
+    one too, which the viewer's fit size takes), and a JPEG."""
     folder = tmp_path / "album"
     folder.mkdir()
     photos = {}
     for name, (h, w) in (("a", (1200, 1800)), ("b", (900, 1500))):
         stored = np.ascontiguousarray(np.rot90(scene(h, w), 1))  # as the sensor saw it: turned a quarter left
         photos[name] = write_dng(folder / f"{name}.dng", stored, preview=max(h, w), orientation=6,
+                                 previews=(1350,) if name == "a" else (),
                                  shot=Shot(taken=TAKEN, subsec="25" if name == "a" else "50"))
     Image.fromarray(scene(300, 400)).save(folder / "c.jpg", quality=90)
     photos["c"] = folder / "c.jpg"
@@ -105,7 +107,7 @@ def test_the_viewer_shows_a_raws_preview_and_develops_it_on_demand_off_the_gui_t
         go_to(qtbot, window, raw_album["a"])
         assert view.image.rendering == PREVIEW and view.rendering_label.text() == "Camera preview"
         assert view.raw_bar.isVisible() and view.develop_button.isVisible() and view.develop_action.isEnabled()
-        assert shown_size(window)[0] > shown_size(window)[1]  # the preview, upright: wider than tall
+        assert shown_size(window) == (1350, 900)  # the mid-size preview, upright
         qtbot.keyClick(window.grid, Qt.Key.Key_D)  # Develop RAW
         assert view.rendering_label.text() == "Camera preview · Developing…"
         assert not view.develop_action.isEnabled()

@@ -97,25 +97,42 @@ def _described(path: Path, image: QImage, rendering: str | None) -> tuple[Viewer
 
 
 def _from_preview(path: Path, shown: tuple[int, int]) -> bool:
-    """Whether ``raw.decode_raw`` gave the camera's embedded preview rather than a develop: the preview's
-    size, turned or not and draft-scaled (1/1 to 1/8), is the size shown. A develop never has such a
-    size: decode_raw develops only when the preview is smaller than asked (the develop is larger) or
-    shaped unlike the RAW (the develop has the RAW's shape)."""
+    """Whether ``raw.decode_raw`` gave one of the camera's embedded previews rather than a develop: a
+    preview's size, turned or not and draft-scaled (1/1 to 1/8), is the size shown. A develop never has
+    such a size: decode_raw develops only when every preview is smaller than asked (the develop is
+    larger) or shaped unlike the RAW (the develop has the RAW's shape)."""
+    candidates = {(-(-w // s), -(-h // s)) for w, h in _preview_sizes(path) for s in (1, 2, 4, 8)}
+    return tuple(shown) in candidates or tuple(shown[::-1]) in candidates
+
+
+def _preview_sizes(path: Path) -> set[tuple[int, int]]:
+    """The stored (width, height) of every preview decode_raw may pick: the JPEGs the container lists
+    (:mod:`~aesthetic_curator.raw_previews`) and LibRaw's own choice. Headers only."""
     import rawpy
     from PIL import Image
 
+    from ..raw_previews import embedded_jpegs
+
+    sizes: set[tuple[int, int]] = set()
     try:
+        with open(path, "rb") as fh:
+            for offset, length in embedded_jpegs(fh):
+                fh.seek(offset)
+                try:
+                    with Image.open(io.BytesIO(fh.read(min(length, 1 << 16)))) as im:
+                        sizes.add(im.size)
+                except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+                    continue  # not a JPEG Pillow reads (a lossless raw strip): never a preview either
         with rawpy.imread(str(path)) as raw:
             thumb = raw.extract_thumb()
         if thumb.format == rawpy.ThumbFormat.JPEG:
             with Image.open(io.BytesIO(thumb.data)) as im:
-                w, h = im.size
+                sizes.add(im.size)
         else:
-            h, w = thumb.data.shape[:2]
+            sizes.add((thumb.data.shape[1], thumb.data.shape[0]))
     except (rawpy.LibRawError, rawpy.NotSupportedError, OSError, SyntaxError, ValueError):
-        return False
-    sizes = {(-(-w // s), -(-h // s)) for s in (1, 2, 4, 8)}
-    return tuple(shown) in sizes or tuple(shown[::-1]) in sizes
+        pass  # no (further) preview: what was found stands
+    return sizes
 
 
 class PhotoView(QScrollArea):
