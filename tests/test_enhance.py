@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -38,3 +40,21 @@ def test_natural_edit_raises_the_score_without_a_noise_pattern(nima, photos):
         assert high_frequency_energy(im, edit.photo) < high_frequency_energy(im, noisy.photo) / 3
     none = natural(nima, photos[0], strength=0.0, device="cpu")
     assert np.array_equal(none.photo, photos[0])
+
+
+@pytest.mark.parametrize("mode", ["fgsm", "natural"])
+def test_an_edit_applies_alike_to_8_bit_16_bit_and_float_pixels(nima, photos, mode):
+    """A RAW's edit is found on its 8-bit copy and applied to its 16-bit develop: the same edit at every depth."""
+    im = photos[1]
+    edit = partial(fgsm, epsilon=3) if mode == "fgsm" else partial(natural, iterations=5)
+    result = edit(nima, im, device="cpu")
+    deep = im.astype(np.uint16) * 257
+    eight, sixteen = result.apply(im), result.apply(deep)
+    floats = result.apply(im.astype(np.float32) / 255)
+    assert sixteen.dtype == np.uint16 and floats.dtype == np.float32 and eight.dtype == np.uint8
+    assert np.array_equal(eight, result.photo)
+    assert np.abs(sixteen.astype(np.float64) / 257 - eight).max() <= 0.51  # eight is sixteen, rounded
+    assert np.abs(floats.astype(np.float64) * 255 - eight).max() <= 0.51
+    assert np.any(sixteen % 257)  # finer than 8-bit steps
+    with pytest.raises(ValueError):
+        result.apply(im.astype(np.int32))

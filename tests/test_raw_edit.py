@@ -177,6 +177,7 @@ def test_the_enhance_dialog_exports_a_raw_as_chosen(qtbot, sideways_dng):
     dialog = EnhanceDialog(None, sideways_dng, None)
     qtbot.addWidget(dialog)
     assert not dialog.raw_format.isHidden()
+    dialog.mode.setCurrentIndex(dialog.mode.findData("fgsm"))  # the quicker edit: this is about the export
     qtbot.waitUntil(dialog.export_button.isEnabled, timeout=60_000)  # the first preview is shown
     dialog.raw_format.setCurrentIndex(dialog.raw_format.findData(".jpg"))
     with qtbot.waitSignal(dialog.exported, timeout=60_000) as written:
