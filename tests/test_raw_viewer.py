@@ -66,7 +66,8 @@ def test_the_panel_of_a_raw_shows_camera_lens_exposure_and_the_subsecond_capture
 @pytest.fixture
 def raw_album(tmp_path: Path) -> dict[str, Path]:
     """Two RAWs shot in portrait (stored sideways, orientation 6) with full-size previews (``a`` a mid-size
-    one too, which the viewer's fit size takes), and a JPEG."""
+    one too, which the viewer's fit size takes), a RAW smaller than the viewer (its preview too small
+    to fit it: the viewer shows a develop), and a JPEG."""
     folder = tmp_path / "album"
     folder.mkdir()
     photos = {}
@@ -77,6 +78,7 @@ def raw_album(tmp_path: Path) -> dict[str, Path]:
                                  shot=Shot(taken=TAKEN, subsec="25" if name == "a" else "50"))
     Image.fromarray(scene(300, 400)).save(folder / "c.jpg", quality=90)
     photos["c"] = folder / "c.jpg"
+    photos["d"] = write_dng(folder / "d.dng", scene(240, 360), preview=360)
     return photos
 
 
@@ -149,13 +151,18 @@ def test_a_develop_left_behind_never_replaces_the_photo_moved_to(qtbot, make_win
     assert view.image.rendering == PREVIEW and shown_size(window) == preview_b
 
 
-def test_a_jpeg_has_no_develop(qtbot, make_window, raw_album):
+def test_a_jpeg_has_no_develop_nor_a_raw_the_viewer_developed_already(qtbot, make_window, raw_album):
     window = make_window()
     open_and_score(qtbot, window, raw_album["a"].parent)
-    go_to(qtbot, window, raw_album["c"])
     view = window.view
+    go_to(qtbot, window, raw_album["c"])
     assert view.image.rendering is None and not view.raw_bar.isVisible()
     assert not view.develop_action.isEnabled()
-    qtbot.keyClick(window.grid, Qt.Key.Key_D)
+    view.develop_action.trigger()  # disabled: nothing happens (the D key goes to the grid's type-ahead)
     qtbot.wait(100)
     assert window.loader.developing is None and view.image.path == raw_album["c"]
+    # A RAW smaller than the viewer: its full-size preview is the same size as its develop, which is
+    # what the viewer shows (the preview does not fill the view); said so, and nothing to offer.
+    go_to(qtbot, window, raw_album["d"])
+    assert view.image.rendering == DEVELOPED and view.rendering_label.text() == "Developed by LibRaw"
+    assert view.raw_bar.isVisible() and not view.develop_button.isVisible() and not view.develop_action.isEnabled()

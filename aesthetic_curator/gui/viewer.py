@@ -39,7 +39,7 @@ from ..desktop import ICON_SVG, resource
 from ..errors import MissingDataError
 from ..formats import is_raw_name
 from ..imaging import MAX_PIXELS, load_photo
-from ..raw import develop_raw
+from ..raw import FULL_SIZE_FRACTION, develop_raw
 from .photo_info import read_exif
 from .workers import Job, start, to_qimage
 
@@ -72,36 +72,41 @@ class ViewerImage(QImage):
 def read_photo(path: Path, min_size: int | None) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
     """Decode for the viewer (on a worker) and summarise the EXIF a photographer looks at."""
     im = load_photo(path, min_size=min_size)
-    rendering = None
-    if is_raw_name(path):
-        rendering = PREVIEW if _from_preview(path, im.size) else None
-    return _described(path, to_qimage(np.asarray(im)), rendering)
+    return _described(path, to_qimage(np.asarray(im)), None, min_size)
 
 
 def develop_photo(path: Path) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
     """The RAW developed by LibRaw at full size, upright, for the viewer (on a worker: seconds of CPU)."""
-    return _described(path, to_qimage(develop_raw(path, max_pixels=MAX_PIXELS)), DEVELOPED)
+    return _described(path, to_qimage(develop_raw(path, max_pixels=MAX_PIXELS)), DEVELOPED, None)
 
 
-def _described(path: Path, image: QImage, rendering: str | None) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
-    """The image with its EXIF summary and stored size. A RAW not shown from its preview is a develop:
-    a full one when it has the RAW's size (turned or not), else a half-size one."""
+def _described(path: Path, image: QImage, rendering: str | None,
+               min_size: int | None) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
+    """The image with its EXIF summary and stored size; for a RAW, how it was rendered (``rendering``, else
+    found out: decode_raw was asked for ``min_size``): a preview, a full develop (the RAW's size, turned
+    or not) or a half-size one."""
     info, size = read_exif(path)
     full = size or (image.width(), image.height())
     info["Size"] = f"{full[0]} × {full[1]}"
     if is_raw_name(path):
-        shown = sorted((image.width(), image.height()))
-        rendering = rendering or (DEVELOPED if shown == sorted(full) else HALF_DEVELOP)
+        shown = (image.width(), image.height())
+        need = min_size if min_size is not None else int(min(full) * FULL_SIZE_FRACTION)
+        if rendering is None and _from_preview(path, shown, need):
+            rendering = PREVIEW
+        rendering = rendering or (DEVELOPED if sorted(shown) == sorted(full) else HALF_DEVELOP)
         info["Shown"] = rendering
     return ViewerImage(image, path, rendering), info, full
 
 
-def _from_preview(path: Path, shown: tuple[int, int]) -> bool:
-    """Whether ``raw.decode_raw`` gave one of the camera's embedded previews rather than a develop: a
-    preview's size, turned or not and draft-scaled (1/1 to 1/8), is the size shown. A develop never has
-    such a size: decode_raw develops only when every preview is smaller than asked (the develop is
-    larger) or shaped unlike the RAW (the develop has the RAW's shape)."""
-    candidates = {(-(-w // s), -(-h // s)) for w, h in _preview_sizes(path) for s in (1, 2, 4, 8)}
+def _from_preview(path: Path, shown: tuple[int, int], need: int) -> bool:
+    """Whether ``raw.decode_raw``, asked for ``need`` pixels on the short side, gave one of the camera's
+    embedded previews rather than a develop: a preview at least that large, turned or not and
+    draft-scaled (1/1 to 1/8), has the size shown. A develop never matches: decode_raw develops only
+    when every preview is smaller than ``need`` (left out here) or shaped unlike the RAW (the develop
+    has the RAW's shape). (A full-size preview of a RAW smaller than the viewer is the same size as
+    its develop: only ``need`` tells them apart.)"""
+    fitting = [(w, h) for w, h in _preview_sizes(path) if min(w, h) >= need]
+    candidates = {(-(-w // s), -(-h // s)) for w, h in fitting for s in (1, 2, 4, 8)}
     return tuple(shown) in candidates or tuple(shown[::-1]) in candidates
 
 
