@@ -51,6 +51,7 @@ class PhotoTable:
         self.flag = np.zeros(n, np.int8)
         self.photo_id = np.full(n, -1, np.int64)
         self.content_hash: list[str | None] = [None] * n
+        self.companion: list[Path | None] = [None] * n  # the JPEG of a RAW+JPEG pair (see pairs.py)
         self.captured = np.asarray(mtimes, np.float64) if mtimes is not None else np.full(n, np.nan)
         self.group = np.full(n, -1, np.int64)  # burst / near-duplicate group, -1 for none
         self.group_best = np.zeros(n, bool)
@@ -75,6 +76,7 @@ class PhotoTable:
             self.spread[row] = s.std
             self.distribution[row] = s.distribution
             self.content_hash[row] = s.content_hash
+            self.companion[row] = s.companion
             if s.photo_id is not None:
                 self.photo_id[row] = s.photo_id
             rows.append(row)
@@ -181,16 +183,24 @@ def capture_time(path: Path, *, original_only: bool = False) -> float | None:
     return None if taken is None else taken.timestamp()
 
 
-def list_album(root: Path | str) -> tuple[list[Path], list[float], list[tuple[Path, str]]]:
-    """Photos under ``root`` with their mtimes (a first capture-date guess), and skipped entries."""
+def list_album(root: Path | str) -> tuple[list[Path], list[float], list[tuple[Path, str]], dict[str, str]]:
+    """Photos under ``root`` with their mtimes (a first capture-date guess), skipped entries, and the RAW+JPEG
+    pairs (RAW path -> JPEG path: each pair is one photo, listed as its RAW; see pairs.py). A scan of the
+    listing is given the JPEGs too (:func:`scan_roots`), so it pairs them as the listing did."""
     from .album import find_photos
+    from .pairs import pair_files
 
     skipped: list[tuple[Path, str]] = []
-    paths = find_photos(root, lambda p, reason: skipped.append((Path(p), reason)))
+    paths, companions = pair_files(find_photos(root, lambda p, reason: skipped.append((Path(p), reason))))
     mtimes = []
     for p in paths:
         try:
             mtimes.append(os.stat(p).st_mtime)
         except OSError:
             mtimes.append(float("nan"))
-    return paths, mtimes, skipped
+    return paths, mtimes, skipped, companions
+
+
+def scan_roots(paths: Sequence[Path], companions: dict[str, str]) -> list[Path]:
+    """What a scan of a :func:`list_album` listing is given: its photos and the JPEGs of its pairs."""
+    return [*paths, *(Path(c) for c in companions.values())]

@@ -28,6 +28,7 @@ import numpy as np
 
 from .atomic import atomic_file
 from .catalog import PICK, REJECT, Catalog
+from .pairs import PAIR_CHOICES
 from .scoring import CountCallback, PhotoScore, SkippedFile
 from .xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES, XmpError, find_sidecar, sidecar_for, sidecar_names, update_sidecar
 
@@ -43,6 +44,7 @@ class ExportItem:
     generic: float = float("nan")
     personal: float = float("nan")
     model_id: str = ""
+    companion: Path | None = None  # the JPEG of a RAW+JPEG pair, ``source`` being the RAW
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class Exported:
     item: ExportItem
     destination: Path
     sidecar: Path | None
+    #: Where the pair's other file went (the JPEG beside an exported RAW), with its sidecar.
+    companion: Path | None = None
+    companion_sidecar: Path | None = None
 
 
 @dataclass
@@ -82,7 +87,7 @@ def choose(photos: Sequence[PhotoScore], catalog: Catalog, user: str | None, *, 
         seen.add(p.content_hash)
         pid = p.photo_id
         items.append(ExportItem(p.path, p.content_hash, round(stars.get(pid, 0)), flags.get(pid, 0),
-                                p.mean, personal.get(p.content_hash, float("nan")), p.model_id))
+                                p.mean, personal.get(p.content_hash, float("nan")), p.model_id, p.companion))
 
     def rank(it: ExportItem) -> tuple[float, float, str]:
         own = float(it.stars) if it.stars else (it.personal if not np.isnan(it.personal) else -np.inf)
@@ -161,10 +166,12 @@ def _same_bytes(a: Path, b: Path) -> bool:
                 return True
 
 
-def _place(src: Path, dest: Path, style: str | None, move: bool) -> Path:
+def _place(src: Path, dest: Path, style: str | None, move: bool, name: str | None = None) -> Path:
+    """``src`` copied (or moved) into ``dest`` as ``name`` (default its own), or the first free variant."""
+    name = name or src.name
     if move:
         try:
-            target = _link_no_clobber(src, dest, src.name, style)
+            target = _link_no_clobber(src, dest, name, style)
         except OSError as exc:
             if exc.errno != errno.EXDEV:
                 raise
@@ -174,7 +181,7 @@ def _place(src: Path, dest: Path, style: str | None, move: bool) -> Path:
             return target
     tmp = _copy_in(src, dest)
     try:
-        target = _link_no_clobber(tmp, dest, src.name, style)
+        target = _link_no_clobber(tmp, dest, name, style)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)  # the temporary name (gone already after the rename fallback)
@@ -191,12 +198,18 @@ def _style_of(photo: Path, side: Path) -> str:
 
 def export_photos(items: Sequence[ExportItem], dest: Path, *, move: bool = False, sidecars: str | None = "darktable",
                   user: str | None = None, pick_label: str = DEFAULT_PICK_LABEL, catalog: Catalog | None = None,
-                  progress: CountCallback | None = None, cancel: threading.Event | None = None) -> ExportReport:
+                  progress: CountCallback | None = None, cancel: threading.Event | None = None,
+                  pairs: str = "both") -> ExportReport:
     """Copy (or move) ``items`` into ``dest`` with sidecars in ``sidecars`` style (None: none
     written; a moved photo's existing sidecar still goes with it). ``catalog``: told about moves,
-    so the photo keeps its scores and ratings under its new path."""
+    so the photo keeps its scores and ratings under its new path.
+
+    ``pairs`` (see :data:`PAIR_CHOICES`): of a RAW+JPEG pair, both files (the JPEG named as the RAW landed,
+    ``IMG_0001-2.CR3`` beside ``IMG_0001-2.JPG``, so they stay a pair), the RAW, or the JPEG alone."""
     if sidecars is not None and sidecars not in SIDECAR_STYLES:
         raise ValueError(f"unknown sidecar style {sidecars!r}; choose from {', '.join(SIDECAR_STYLES)}")
+    if pairs not in PAIR_CHOICES:
+        raise ValueError(f"unknown pair choice {pairs!r}; choose from {', '.join(PAIR_CHOICES)}")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     report = ExportReport(moved=move)
@@ -204,25 +217,50 @@ def export_photos(items: Sequence[ExportItem], dest: Path, *, move: bool = False
         if cancel is not None and cancel.is_set():
             report.cancelled = True
             break
-        src = Path(item.source)
-        try:
-            old_side = find_sidecar(src, sidecars or "darktable")
-            style = sidecars or (_style_of(src, old_side) if old_side else None)
-            target = _place(src, dest, style, move)
-        except OSError as exc:
-            report.skipped.append(SkippedFile(src, f"not exported: {exc.strerror or exc}"))
-        else:
-            if move and catalog is not None:  # the photo is at its new path now, whatever follows
-                catalog.move_file(src, target)
-            side = _export_sidecar(item, target, old_side, style, sidecars, move, user, pick_label, report)
-            report.exported.append(Exported(item, target, side))
+        first, second = _files_of(item, pairs)
+        placed = _export_file(item, first, None, dest, move, sidecars, user, pick_label, catalog, report)
+        if placed is not None:
+            other = other_side = None
+            if second is not None:
+                name = placed[0].stem + second.suffix
+                done = _export_file(item, second, name, dest, move, sidecars, user, pick_label, catalog, report)
+                other, other_side = done if done is not None else (None, None)
+            report.exported.append(Exported(item, placed[0], placed[1], other, other_side))
         if progress is not None:
             progress(k + 1, len(items))
     return report
 
 
-def _export_sidecar(item: ExportItem, target: Path, old_side: Path | None, style: str | None, sidecars: str | None,
-                    move: bool, user: str | None, pick_label: str, report: ExportReport) -> Path | None:
+def _files_of(item: ExportItem, pairs: str) -> tuple[Path, Path | None]:
+    """The file an item's export starts with and the pair's second file, as ``pairs`` asks."""
+    src = Path(item.source)
+    if item.companion is None or pairs == "raw":
+        return src, None
+    if pairs == "jpeg":
+        return Path(item.companion), None
+    return src, Path(item.companion)
+
+
+def _export_file(item: ExportItem, src: Path, name: str | None, dest: Path, move: bool, sidecars: str | None,
+                 user: str | None, pick_label: str, catalog: Catalog | None,
+                 report: ExportReport) -> tuple[Path, Path | None] | None:
+    """One file of ``item`` placed in ``dest`` (as ``name``, else its own) with its sidecar: (where it went,
+    its sidecar); None when it could not be placed (reported)."""
+    try:
+        old_side = find_sidecar(src, sidecars or "darktable")
+        style = sidecars or (_style_of(src, old_side) if old_side else None)
+        target = _place(src, dest, style, move, name)
+    except OSError as exc:
+        report.skipped.append(SkippedFile(src, f"not exported: {exc.strerror or exc}"))
+        return None
+    if move and catalog is not None:  # the file is at its new path now, whatever follows
+        catalog.move_file(src, target)
+    return target, _export_sidecar(item, src, target, old_side, style, sidecars, move, user, pick_label, report)
+
+
+def _export_sidecar(item: ExportItem, src: Path, target: Path, old_side: Path | None, style: str | None,
+                    sidecars: str | None, move: bool, user: str | None, pick_label: str,
+                    report: ExportReport) -> Path | None:
     """The exported photo's sidecar: what other apps wrote about it copied (never over a file),
     our marks merged in; a failure here is reported and leaves the exported photo as it is."""
     side = None
@@ -242,12 +280,12 @@ def _export_sidecar(item: ExportItem, target: Path, old_side: Path | None, style
     except (OSError, XmpError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         where = "moved" if move else "exported"
-        report.skipped.append(SkippedFile(Path(item.source), f"{where} to {target}, but its sidecar was not: {why}"))
+        report.skipped.append(SkippedFile(src, f"{where} to {target}, but its sidecar was not: {why}"))
         return side if side is not None and side.exists() else None
     return side
 
 
-FIELDS = ("source", "destination", "sidecar", "stars", "flag", "generic", "personal")
+FIELDS = ("source", "destination", "sidecar", "companion", "stars", "flag", "generic", "personal")
 
 
 def report_rows(report: ExportReport) -> list[dict[str, object]]:
@@ -255,7 +293,8 @@ def report_rows(report: ExportReport) -> list[dict[str, object]]:
         return None if np.isnan(x) else round(float(x), 3)
 
     return [{"source": str(e.item.source), "destination": str(e.destination),
-             "sidecar": str(e.sidecar) if e.sidecar else "", "stars": e.item.stars,
+             "sidecar": str(e.sidecar) if e.sidecar else "", "companion": str(e.companion) if e.companion else "",
+             "stars": e.item.stars,
              "flag": {PICK: "pick", REJECT: "reject"}.get(e.item.flag, ""),
              "generic": num(e.item.generic), "personal": num(e.item.personal)} for e in report.exported]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from .catalog import Catalog
 from .errors import PhotoError
 from .imaging import is_photo_name
+from .pairs import pair_files
 from .scoring import CountCallback, PhotoScore, SkippedFile
 from .xmp import DEFAULT_PICK_LABEL, XmpError, find_sidecar, read_photo_marks, update_sidecar
 
@@ -43,15 +44,17 @@ def write_sidecars(catalog: Catalog, user: str, photos: Sequence[PhotoScore], *,
         pid = p.photo_id
         s = round(stars.get(pid, 0)) if pid is not None else 0
         f = flags.get(pid, 0) if pid is not None else 0
-        if everything or s or f or find_sidecar(p.path, style) is not None:
+        for path in p.files:  # a RAW+JPEG pair: the same marks in each file's own sidecar
+            if not (everything or s or f or find_sidecar(path, style) is not None):
+                continue
             try:
                 report.written.append(update_sidecar(
-                    p.path, style, stars=s, flag=f, user=user, generic=p.mean,
+                    path, style, stars=s, flag=f, user=user, generic=p.mean,
                     personal=(personal or {}).get(p.content_hash), model=p.model_id, pick_label=pick_label))
             except XmpError as exc:
-                report.skipped.append(SkippedFile(p.path, f"sidecar not updated: {exc}"))
+                report.skipped.append(SkippedFile(path, f"sidecar not updated: {exc}"))
             except OSError as exc:
-                report.skipped.append(SkippedFile(p.path, f"cannot write its sidecar: {exc.strerror or exc}"))
+                report.skipped.append(SkippedFile(path, f"cannot write its sidecar: {exc.strerror or exc}"))
         if progress is not None:
             progress(k + 1, len(photos))
     return report
@@ -84,6 +87,8 @@ def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style:
     one transaction at the end, so a cancelled or failed import stores no marks (the catalog may
     have learnt which file holds which photo along the way, as any scan does)."""
     report = ImportReport()
+    # A RAW+JPEG pair is one photo: the RAW's marks, else those another app gave its JPEG.
+    paths, companions = pair_files(Path(p) for p in paths)
     have_stars, have_flags = catalog.ratings(user), catalog.flags(user)
     new_stars: dict[int, float] = {}
     new_flags: dict[int, int] = {}
@@ -97,6 +102,8 @@ def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style:
             continue
         try:
             marks, _ = read_photo_marks(Path(path), style, pick_label)
+            if (marks is None or marks.empty) and str(path) in companions:
+                marks, _ = read_photo_marks(Path(companions[str(path)]), style, pick_label)
         except XmpError as exc:
             report.skipped.append(SkippedFile(Path(path), f"its sidecar is unusable: {exc}"))
             continue

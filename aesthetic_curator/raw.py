@@ -84,9 +84,8 @@ def decode_raw(source: bytes | Path, path: Path, *, min_size: int | None, max_pi
         if im is not None:
             return _upright(im, sizes.flip)
         half = min_size is not None and min(width, height) // 2 >= min_size
-        rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8,
-                              output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
-    return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+        rgb = _developed(raw, path, half_size=half, bits=8)
+    return Image.fromarray(rgb, "RGB")
 
 
 def develop_raw(path: Path, *, half_size: bool = False, bits: int = 8, max_pixels: int) -> np.ndarray:
@@ -98,9 +97,18 @@ def develop_raw(path: Path, *, half_size: bool = False, bits: int = 8, max_pixel
     if bits not in (8, 16):
         raise ValueError(f"bits must be 8 or 16, not {bits}")
     with _opened(str(path), Path(path), max_pixels) as raw:
-        rgb = raw.postprocess(half_size=half_size, use_camera_wb=True, output_bps=bits,
-                              output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE)
-    return np.ascontiguousarray(rgb)
+        return _developed(raw, Path(path), half_size=half_size, bits=bits)
+
+
+def _developed(raw: rawpy.RawPy, path: Path, *, half_size: bool, bits: int) -> np.ndarray:
+    """LibRaw's develop; a file whose sensor data was stripped or cut off develops to pure black without an
+    error from LibRaw (a header-only sample, a copy truncated after its preview): that is a damaged file,
+    not a black photo to score."""
+    rgb = np.ascontiguousarray(raw.postprocess(half_size=half_size, use_camera_wb=True, output_bps=bits,
+                                               output_color=rawpy.ColorSpace.sRGB, gamma=SRGB_CURVE))
+    if not rgb.any():
+        raise CorruptImageError(path, "no image data in the RAW (stripped, or truncated after its preview)")
+    return rgb
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .atomic import atomic_file
 from .errors import UserError
+from .formats import is_raw_name
 
 NS_X = "adobe:ns:meta/"
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -359,8 +360,9 @@ def shares_stem(photo: Path) -> bool:
 def sidecar_for(photo: Path, style: str = "darktable") -> Path:
     """Where a new sidecar of ``style`` goes: ``sidecar_path``, except that a photo sharing its
     stem with another gets ``photo.jpg.xmp`` even in Lightroom style, so that we never write
-    into (or create) the other file's ``photo.xmp``."""
-    if style == "lightroom" and shares_stem(photo):
+    into (or create) the other file's ``photo.xmp``: in a RAW+JPEG pair ``IMG_0001.xmp`` is the
+    RAW's (Lightroom's convention), ``IMG_0001.JPG.xmp`` the JPEG's."""
+    if style == "lightroom" and not is_raw_name(photo) and shares_stem(photo):
         return sidecar_path(photo, "darktable")
     return sidecar_path(photo, style)
 
@@ -380,7 +382,7 @@ def find_sidecar(photo: Path, style: str = "darktable") -> Path | None:
         p = sidecar_path(photo, s)
         for candidate in (p, p.with_name(p.name[:-4] + ".XMP")):
             if candidate.is_file():
-                if s == "lightroom":
+                if s == "lightroom" and not is_raw_name(photo):  # a RAW's own: Lightroom gives it to the RAW
                     shared = shares_stem(photo) if shared is None else shared
                     if shared:
                         continue

@@ -65,7 +65,8 @@ CASES: list[tuple[str, str, int]] = [
     ("saliency PHOTO EMPTY", "is a folder", 2),
     ("saliency PHOTO OUT --samples 0", "must be 1 to 1000, not 0", 2),
     ("saliency PHOTO EMPTY/map.xyz", "name an image file to write", 2),
-    ("enhance RAW", "enhancing a camera RAW file is not supported yet", 2),
+    ("enhance RAW", "not a RAW file LibRaw can read", 1),  # random bytes named .CR3: read, and refused
+    ("enhance RAW OUT", "16-bit TIFF", 2),  # an edit of a RAW is a TIFF or a JPEG, refused before any work
     ("saliency PHOTO OUT --noise -1", "must be 0 to 1", 2),
     ("saliency NODIR/missing.jpg OUT", "no such file", 2),
     ("saliency FAKE OUT", "not a recognised image format", 1),
@@ -140,7 +141,7 @@ def places(tmp_path_factory: pytest.TempPathFactory, kodak_paths: list[Path]) ->
     (root / "fake.jpg").write_text("this is a text file, not a photo\n")
     (root / "notes.txt").write_text("path,rating\n")
     (root / "random.bin").write_bytes(os.urandom(4096))
-    (root / "shot.CR3").write_bytes(os.urandom(4096))  # refused by name, before it is read
+    (root / "shot.CR3").write_bytes(os.urandom(4096))  # named as a RAW, not one: LibRaw refuses it
     return {"ALBUM": album, "PHOTO": album / f"{kodak_paths[0].stem}.jpg", "FAKE": root / "fake.jpg",
             "TEXT": root / "notes.txt", "BINARY": root / "random.bin", "EMPTY": root / "empty",
             "OUT": root / "out.png", "NODIR": root / "no-such-folder", "RAW": root / "shot.CR3"}

@@ -26,7 +26,7 @@ from aesthetic_curator.imaging import (
     photo_identity,
 )
 from aesthetic_curator.photo_tags import read_tags
-from aesthetic_curator.raw import decode_raw
+from aesthetic_curator.raw import decode_raw, develop_raw
 from aesthetic_curator.raw_previews import embedded_jpegs
 from aesthetic_curator.scoring import score_album
 from aesthetic_curator.thumbnails import thumbnail
@@ -118,7 +118,7 @@ def test_the_viewer_summarises_a_raw_exif(portrait, tmp_path):
 
     info, size = read_exif(write_dng(tmp_path / "a.dng", portrait, orientation=6))
     assert size == (320, 500)
-    assert info["Camera"] == "Test Camera" and info["Lens"] == "Test 50mm F1.8"
+    assert info["Camera"] == "Curator Test Camera" and info["Lens"] == "Test 50mm F1.8"
     assert info["Exposure"] == "1/250 s" and info["Aperture"] == "f/2.8" and info["ISO"] == "200"
     assert info["Focal length"] == "50 mm" and "2024" in info["Taken"]
 
@@ -226,3 +226,15 @@ def test_a_raw_is_known_by_a_digest_of_all_its_bytes_read_or_streamed(portrait, 
         photo_identity(tmp_path / "gone.dng")
     with pytest.raises(UnreadableFileError, match="no such file"):
         load_photo(tmp_path / "gone.dng", min_size=224)
+
+
+def test_a_raw_whose_sensor_data_is_all_zero_is_damaged_not_a_black_photo(tmp_path):
+    """A header-only sample or a copy cut off after its preview: LibRaw develops it to black without an error."""
+    black = write_dng(tmp_path / "cut.dng", np.full((64, 96, 3), 128, np.uint8), preview=None)
+    data = bytearray(black.read_bytes())
+    data[-64 * 96 * 2:] = bytes(64 * 96 * 2)  # the mosaic, last in the file without a preview: zeroed
+    black.write_bytes(bytes(data))
+    with pytest.raises(CorruptImageError, match="no image data"):
+        load_photo(black, min_size=16)
+    with pytest.raises(CorruptImageError, match="no image data"):
+        develop_raw(black, max_pixels=10**8)

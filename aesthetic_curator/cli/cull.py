@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..catalog import Catalog
+from ..pairs import PAIR_CHOICES
 from ..xmp import DEFAULT_PICK_LABEL, SIDECAR_STYLES
 from .args import album_path, folder_to_fill, new_file, user_name, whole
 from .common import (
@@ -146,7 +147,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             result = export_photos(items, dest, move=args.move, sidecars=None if args.sidecars == "none"
                                    else args.sidecars, user=args.user, pick_label=args.pick_label,
-                                   catalog=catalog, progress=count_bar(args.quiet, "exporting"), cancel=cancel)
+                                   catalog=catalog, progress=count_bar(args.quiet, "exporting"), cancel=cancel,
+                                   pairs=args.pairs)
         except KeyboardInterrupt:
             print("\ninterrupted: the photos exported so far are complete; the rest were not touched",
                   file=sys.stderr)
@@ -154,6 +156,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     report_path = write_report(result, Path(args.report)) if args.report is not None else None
     for e in result.exported:
         print(e.destination)
+        if e.companion is not None:
+            print(e.companion)
     print_skipped(report.skipped + result.skipped)
     verb = "moved" if args.move else "copied"
     print(f"{len(result.exported)} photo(s) {verb} to {dest}"
@@ -212,6 +216,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--move", action="store_true", help="move instead of copy (the originals leave the album)")
     p.add_argument("--sidecars", choices=(*SIDECAR_STYLES, "none"), default="darktable",
                    help="sidecar naming for the exported photos (default darktable: photo.jpg.xmp)")
+    p.add_argument("--pairs", choices=PAIR_CHOICES, default="both",
+                   help="of a RAW+JPEG pair, export both files (default), the RAW only, or the JPEG only")
     p.add_argument("--pick-label", default=DEFAULT_PICK_LABEL, help=argparse.SUPPRESS)
     p.add_argument("--report", type=new_file, default=None, metavar="FILE",
                    help="write a report of what went where, with scores and ratings (.csv or .json)")

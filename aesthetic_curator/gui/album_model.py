@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from ..browse import PhotoTable
 from ..catalog import PICK, REJECT
+from ..formats import is_raw_name
+from ..pairs import pair_label
 from ..thumbnails import SIZE, thumbnail
 from .workers import Job, clear_queued, start, to_qimage
 
@@ -31,6 +33,7 @@ PathRole = Qt.ItemDataRole.UserRole + 6
 LoadedRole = Qt.ItemDataRole.UserRole + 7
 TableRowRole = Qt.ItemDataRole.UserRole + 8
 GroupRole = Qt.ItemDataRole.UserRole + 9  # (group size, is the best) or None
+FileKindRole = Qt.ItemDataRole.UserRole + 10  # "RAW+JPEG", "RAW+HEIF", "RAW", or None (see file_kind)
 
 MAX_PIXMAPS = 1500  # at 256 px about 250 MB at most
 
@@ -146,6 +149,8 @@ class AlbumModel(QAbstractListModel):
             return row
         if role == GroupRole:
             return (int(t.group_size[row]), bool(t.group_best[row])) if t.group[row] >= 0 else None
+        if role == FileKindRole:
+            return file_kind(t.paths[row], t.companion[row])
         return None
 
     def roleNames(self):
@@ -191,11 +196,18 @@ class AlbumModel(QAbstractListModel):
 
 def _tooltip(t: PhotoTable, row: int) -> str:
     parts = [str(t.paths[row])]
+    if t.companion[row] is not None:
+        parts.append(f"shot as RAW+JPEG: {t.companion[row].name} beside it, one photo with one rating")
     if not math.isnan(t.generic[row]):
         parts.append(f"generic {t.generic[row]:.2f} (spread {t.spread[row]:.2f})")
     if not math.isnan(t.personal[row]):
         parts.append(f"yours {t.personal[row]:.2f} stars")
     return "\n".join(parts)
+
+
+def file_kind(path: Path, companion: Path | None) -> str | None:
+    """The grid's badge for a photo's files: "RAW+JPEG" (one photo, two files), "RAW", or None for the rest."""
+    return pair_label(path, companion) or ("RAW" if is_raw_name(path) else None)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -248,6 +260,19 @@ class ThumbnailDelegate(QStyledItemDelegate):
             else:
                 painter.fillRect(QRect(image_rect.left(), image_rect.top(), 4, image_rect.height()),
                                  QColor(30, 110, 200))
+        kind = index.data(FileKindRole)
+        if kind is not None:  # RAW, RAW+JPEG: bottom left, small, as Lightroom and Photo Mechanic mark them
+            small = QFont(option.font)
+            small.setPointSizeF(max(6.5, small.pointSizeF() * 0.75))
+            small.setBold(True)
+            painter.setFont(small)
+            width = painter.fontMetrics().horizontalAdvance(kind) + 10
+            badge = QRect(image_rect.left() + 2, image_rect.bottom() - 18, width, 16)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(0, 0, 0, 170))
+            painter.drawRoundedRect(badge, 4, 4)
+            painter.setPen(QColor(240, 240, 240))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, kind)
         text_color = palette.color(QPalette.ColorRole.HighlightedText) if selected else QColor(225, 225, 228)
         painter.setPen(text_color)
         font = QFont(option.font)

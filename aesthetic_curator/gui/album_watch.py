@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QItemSelection, QItemSelectionModel, QObject, QTimer, Signal
 
-from ..browse import PhotoTable, list_album
+from ..browse import PhotoTable, list_album, scan_roots
 from ..catalog import Catalog
 from ..scoring import Progress, ScanReport
 from .actions import add_action
@@ -48,9 +48,19 @@ def rescan_album(folder: Path, catalog_path: Path, report, cancel) -> Rescan:
     """List and score ``folder`` (on a worker); the catalog answers every unchanged file."""
     from ..scoring import Scorer, score_album
 
-    paths, mtimes, skipped = list_album(folder)
+    paths, mtimes, skipped, companions = list_album(folder)
     with Catalog(catalog_path) as cat:
-        scan = score_album(paths, cat, scorer=lambda: Scorer.generic(batch_size=16), progress=report, cancel=cancel)
+        scan = score_album(scan_roots(paths, companions), cat, scorer=lambda: Scorer.generic(batch_size=16),
+                           progress=report, cancel=cancel)
+    # The JPEG of a pair whose RAW is unreadable is scored alone (scoring.scan): it joins the listing.
+    listed = {str(p) for p in paths}
+    for s in scan.scores:
+        if str(s.path) not in listed:
+            paths.append(s.path)
+            try:
+                mtimes.append(s.path.stat().st_mtime)
+            except OSError:
+                mtimes.append(float("nan"))
     return Rescan(folder, paths, mtimes, skipped, scan)
 
 

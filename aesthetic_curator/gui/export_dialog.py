@@ -82,6 +82,12 @@ class ExportDialog(QDialog):
             self.sidecars.addItem(text, style)
         saved = window.settings.value("xmp/style", "darktable", str)
         self.sidecars.setCurrentIndex(SIDECAR_STYLES.index(saved) if saved in SIDECAR_STYLES else 0)
+        self.pairs = QComboBox()
+        for choice, text in (("both", "RAW and JPEG"), ("raw", "RAW only"), ("jpeg", "JPEG only")):
+            self.pairs.addItem(text, choice)
+        saved = window.settings.value("export/pairs", "both", str)
+        self.pairs.setCurrentIndex(max(0, self.pairs.findData(saved)))
+        self.pairs.setToolTip("What to export of a photo shot as RAW+JPEG (shown with a RAW+JPEG badge)")
         self.report = QCheckBox("Write a report (export-report.csv in the destination)")
         self.report.setChecked(True)
 
@@ -93,6 +99,7 @@ class ExportDialog(QDialog):
         mode.addWidget(self.move)
         form.addRow("How:", _wrap(mode))
         form.addRow("Sidecars:", self.sidecars)
+        form.addRow("RAW+JPEG pairs:", self.pairs)
         form.addRow("", self.report)
 
         self.progress = QProgressBar()
@@ -153,12 +160,14 @@ class ExportDialog(QDialog):
         self.w.settings.setValue("export/dest", str(dest))
         items, user, catalog_path = list(self.items), self.w.user, self.w.catalog.path
         style = self.sidecars.currentData()
+        pairs = self.pairs.currentData()
+        self.w.settings.setValue("export/pairs", pairs)
         report_path = dest / "export-report.csv" if self.report.isChecked() else None
 
         def work(report, cancel):
             with Catalog(catalog_path) as cat:
                 result = export_photos(items, dest, move=move, sidecars=None if style == "none" else style,
-                                       user=user, catalog=cat, cancel=cancel,
+                                       user=user, catalog=cat, cancel=cancel, pairs=pairs,
                                        progress=lambda done, total: report((done, total)))
             if report_path is not None and result.exported:
                 result.report_path = write_report(result, report_path)

@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.albumLoaded, self.scoresArrived = self.scanner.albumLoaded, self.scanner.scoresArrived
         self.scanFinished = self.scanner.scanFinished
         self.watch = AlbumWatch(self, f, self.scanFinished)
+        self.scanner.unlisted.connect(self.watch.rescan)
         f.addSeparator()
         add_action(self, f, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         add_actions(self, p, [("&Next Photo", "Space", lambda: self.step(1)),
                               ("P&revious Photo", "Shift+Space", lambda: self.step(-1))])
         self.act_actual = add_action(self, p, "View at &100%", "Z", self._toggle_actual, checkable=True)
+        p.addAction(self.view.develop_action)  # a RAW's full develop, on demand (the viewer's own action)
         add_actions(self, p, [None, ("&Enhance…", "Ctrl+E", self.enhance,
                                      "Preview a higher-scoring version with saliency, and export it as a new file")])
         self.view_state.fill_menu(v)

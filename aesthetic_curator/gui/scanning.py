@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressBar
 
-from ..browse import capture_time, list_album
+from ..browse import capture_time, list_album, scan_roots
 from ..catalog import Catalog
 from ..scoring import Progress, ScanReport
 from .protocols import ScanHost
@@ -28,7 +28,7 @@ def scan_album(folder: Path, catalog_path: Path, report, cancel) -> ScanReport:
     ``("progress", …)`` as it goes."""
     from ..scoring import Scorer, score_album
 
-    paths, mtimes, skipped = list_album(folder)
+    paths, mtimes, skipped, companions = list_album(folder)
     report(("listed", paths, mtimes, skipped))
 
     def scorer():
@@ -37,17 +37,20 @@ def scan_album(folder: Path, catalog_path: Path, report, cancel) -> ScanReport:
 
     with Catalog(catalog_path) as cat:
         return score_album(
-            paths, cat, scorer=scorer, progress=lambda p: report(("progress", p)), cancel=cancel,
-            on_scores=lambda s: report(("scores", s)))
+            scan_roots(paths, companions), cat, scorer=scorer, progress=lambda p: report(("progress", p)),
+            cancel=cancel, on_scores=lambda s: report(("scores", s)))
 
 
 class AlbumScan(QObject):
     """``albumLoaded(n)`` when an album is listed; ``scoresArrived(n)`` as generic scores come;
-    ``scanFinished()`` when its scan has ended (done or stopped)."""
+    ``scanFinished()`` when its scan has ended (done or stopped); ``unlisted()`` before it when the scan
+    scored photos the grid lacks (a relisting then shows them)."""
 
     albumLoaded = Signal(int)
     scoresArrived = Signal(int)
     scanFinished = Signal()
+    #: The scan scored photos the listing did not show (the JPEG of a RAW+JPEG pair whose RAW is unreadable).
+    unlisted = Signal()
 
     def __init__(self, host: ScanHost, recent_menu: QMenu):
         super().__init__(host)
@@ -125,6 +128,8 @@ class AlbumScan(QObject):
         host.view_state.apply_view()
         host.taste.refresh_personal()
         host.trainer.offer_training()  # an automatic training waits for the scan to end
+        if any(host.album.table.row_of(s.path) is None for s in report.scores):
+            self.unlisted.emit()
         self.scanFinished.emit()
 
     def _failed(self, message: str) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..album import find_photos
 from ..catalog import Catalog
 from ..errors import UnreadableFileError
 from ..formats import is_photo_name
+from ..pairs import pair_files
 from .report import PhotoScore, SkippedFile
 
 
@@ -49,6 +50,13 @@ class ScanPlan:
     skipped: list[SkippedFile] = field(default_factory=list)
     todo: list[WorkItem] = field(default_factory=list)
     known: dict[str, int] = field(default_factory=dict)
+    #: RAW+JPEG pairs: RAW path -> its rendering's path, which is not in the plan (see :mod:`..pairs`).
+    companions: dict[str, str] = field(default_factory=dict)
+
+    def with_companions(self, scores: Iterable[PhotoScore]) -> list[PhotoScore]:
+        """``scores`` with each pair's rendering attached (the commit stage knows nothing of pairs)."""
+        return [replace(s, companion=Path(self.companions[str(s.path)])) if str(s.path) in self.companions else s
+                for s in scores]
 
 
 def plan_scan(roots: Sequence[Path | str], catalog: Catalog, model_id: str, *,
@@ -71,8 +79,8 @@ def plan_scan(roots: Sequence[Path | str], catalog: Catalog, model_id: str, *,
             on_skip(Path(root), "no such file (moved or deleted?)")
             continue
         paths.extend(find_photos(root, on_skip))
-    paths = sorted(set(paths))
-    plan = ScanPlan(model_id, total=len(paths) + len(skipped), skipped=skipped)
+    paths, companions = pair_files(sorted(set(paths)))
+    plan = ScanPlan(model_id, total=len(paths) + len(skipped), skipped=skipped, companions=companions)
     entries = _stat(paths, plan.skipped)
 
     known = catalog.known_files(p for p, _, _ in entries)
@@ -83,7 +91,7 @@ def plan_scan(roots: Sequence[Path | str], catalog: Catalog, model_id: str, *,
     for p, size, mtime in entries:
         pid = unchanged.get(p)
         if pid is not None and pid in stored and (stored[pid].look is not None or not require_look):
-            plan.cached.append(PhotoScore.from_stored(p, stored[pid], model_id))
+            plan.cached.append(PhotoScore.from_stored(p, stored[pid], model_id, companions.get(p)))
         elif p in bad and bad[p][:2] == (size, mtime):
             plan.skipped.append(SkippedFile(Path(p), bad[p][2]))
         else:

@@ -31,12 +31,21 @@ class PhotoScore:
     cached: bool
     look: np.ndarray | None = None  # first-layer channel means and spreads (see AestheticNet.look_layer)
     photo_id: int | None = None
+    #: The camera's JPEG (or HEIF) of a RAW+JPEG pair, ``path`` being the RAW: one photo (see :mod:`..pairs`).
+    companion: Path | None = None
 
     @classmethod
-    def from_stored(cls, path: str | Path, stored: StoredScore, model_id: str) -> PhotoScore:
+    def from_stored(cls, path: str | Path, stored: StoredScore, model_id: str,
+                    companion: str | Path | None = None) -> PhotoScore:
         """A score answered from the catalog (``cached``) for the file at ``path``."""
         return cls(Path(path), stored.content_hash, model_id, stored.mean, stored.std, stored.distribution,
-                   stored.features, cached=True, look=stored.look, photo_id=stored.photo_id)
+                   stored.features, cached=True, look=stored.look, photo_id=stored.photo_id,
+                   companion=Path(companion) if companion is not None else None)
+
+    @property
+    def files(self) -> list[Path]:
+        """The photo's files: ``path``, and its companion in a RAW+JPEG pair."""
+        return [self.path] if self.companion is None else [self.path, self.companion]
 
 
 @dataclass(frozen=True)

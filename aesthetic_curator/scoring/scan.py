@@ -59,6 +59,11 @@ def score_album(
     cancel = cancel or threading.Event()
 
     plan = plan_scan(roots, catalog, spec.model_id, require_look=require_look)
+
+    def rescan(files: list[str]) -> ScanReport:  # alone, a rendering pairs with nothing
+        return score_album(files, catalog, scorer=scorer, spec=spec, cancel=cancel, decode_workers=decode_workers,
+                           on_scores=on_scores, require_look=require_look, decoder=decoder, executor=executor)
+
     report = ScanReport(scores=list(plan.cached), skipped=list(plan.skipped))
     handed = 0
 
@@ -75,7 +80,7 @@ def score_album(
 
     if not plan.todo:
         tell()
-        return report
+        return _with_lone_renderings(report, plan.companions, rescan)
 
     workers = decode_workers or max(1, min(4, os.cpu_count() or 1))
     batch_size = scorer.batch_size if isinstance(scorer, Scorer) else 32
@@ -85,7 +90,7 @@ def score_album(
     try:
         with closing(steps):
             for step in steps:
-                report.scores.extend(commit(catalog, spec.model_id, step))
+                report.scores.extend(plan.with_companions(commit(catalog, spec.model_id, step)))
                 report.skipped.extend(step.skipped)
                 report.inferred += len(step.scores)
                 report.cancelled = report.cancelled or step.cancelled
@@ -94,4 +99,19 @@ def score_album(
         if executor is None:
             # Cancelled: the decodes already running finish on their own, unwaited (their results are dropped).
             pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
+    return report if report.cancelled else _with_lone_renderings(report, plan.companions, rescan)
+
+
+def _with_lone_renderings(report: ScanReport, companions: dict[str, str],
+                          rescan: Callable[[list[str]], ScanReport]) -> ScanReport:
+    """A pair whose RAW could not be read (damaged, a camera LibRaw does not know) is still a photo: its
+    camera JPEG is scored on its own, so a bad RAW never hides a good frame."""
+    lone = [companions[str(s.path)] for s in report.skipped if str(s.path) in companions]
+    if not lone:
+        return report
+    more = rescan(lone)
+    report.scores.extend(more.scores)
+    report.skipped.extend(more.skipped)
+    report.inferred += more.inferred
+    report.cancelled = report.cancelled or more.cancelled
     return report
