@@ -32,6 +32,8 @@ WINDOW = (1400, 900)
 ENHANCE = (1300, 840)
 USER = "Ana"
 JPEG_QUALITY = 85
+#: The albums the screenshots are taken on: Kodak24 (taste, main, enhance), bursts (groups, export), a RAW card.
+ALBUMS = ("kodak", "bursts", "card")
 
 
 def main() -> int:
@@ -39,6 +41,8 @@ def main() -> int:
     parser.add_argument("--kodak", type=Path, default=KODAK, help="folder of the 24 Kodak PNGs")
     parser.add_argument("--out", type=Path, default=DOCS, help="where the screenshots go (default: docs/)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary catalog, albums and settings")
+    parser.add_argument("--only", choices=ALBUMS, action="append", default=None,
+                        help="only this album's screenshots (repeatable; default: all)")
     args = parser.parse_args()
     kodak = sorted(args.kodak.glob("kodim*.png"))
     if len(kodak) != 24:
@@ -54,7 +58,7 @@ def main() -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     started = time.monotonic()
     try:
-        Shots(work, kodak, args.out).run()
+        Shots(work, kodak, args.out).run(args.only or ALBUMS)
     finally:
         if args.keep:
             print(f"kept {work}")
@@ -152,24 +156,31 @@ class Shots:
               f"{pil.width}x{pil.height}, {path.stat().st_size // 1024} KB", flush=True)
 
     # -- the screenshots ------------------------------------------------------------------------------
-    def run(self) -> None:
-        album = self.work / "kodak24"
-        album.mkdir()
-        for p in self.kodak:
-            shutil.copy2(p, album / p.name)
-        w = self.window("kodak")
-        try:
-            self.open_and_score(w, album)
-            self.taste_and_main(w)
-            self.enhance(w)
-        finally:
-            w.close()
-        bursts = self.work / "bursts"
-        w = self.window("bursts")
-        try:
-            self.groups_and_export(w, bursts)
-        finally:
-            w.close()
+    def run(self, albums: tuple[str, ...] | list[str] = ALBUMS) -> None:
+        if "kodak" in albums:
+            album = self.work / "kodak24"
+            album.mkdir()
+            for p in self.kodak:
+                shutil.copy2(p, album / p.name)
+            w = self.window("kodak")
+            try:
+                self.open_and_score(w, album)
+                self.taste_and_main(w)
+                self.enhance(w)
+            finally:
+                w.close()
+        if "bursts" in albums:
+            w = self.window("bursts")
+            try:
+                self.groups_and_export(w, self.work / "bursts")
+            finally:
+                w.close()
+        if "card" in albums:
+            w = self.window("card")
+            try:
+                self.raw_card(w, self.work / "DCIM")
+            finally:
+                w.close()
         self.settle(0.5)
 
     def taste_and_main(self, w) -> None:
@@ -262,6 +273,38 @@ class Shots:
         self.settle(0.5)
         self.save(dialog, "screenshot-export.png")
         dialog.close()
+
+    def raw_card(self, w, card: Path) -> None:
+        """A memory card as a camera set to RAW+JPEG writes it (DNGs built by tests/dng.py from Kodak photos: a
+        Bayer mosaic, a full-size and a mid-size preview, EXIF), a few frames RAW only and one JPEG only: the
+        pairs one item each with their badge, a pair in the viewer, developed by LibRaw (D)."""
+        import datetime as dt
+
+        import numpy as np
+        from PIL import Image
+
+        sys.path.insert(0, str(REPO / "tests"))
+        from dng import Shot, write_dng
+
+        card.mkdir()
+        start = dt.datetime(2026, 6, 14, 17, 5, 12)
+        for i, p in enumerate(self.kodak[:10]):
+            rgb = np.asarray(Image.open(p).convert("RGB"))
+            name = f"IMG_{4301 + i:04d}"
+            shot = Shot(taken=start + dt.timedelta(seconds=37 * i), subsec=f"{(i * 13) % 100:02d}",
+                        make="Curator", model="Card Camera", lens="Test 24-70mm F2.8")
+            if i != 7:
+                write_dng(card / f"{name}.DNG", rgb, preview=max(rgb.shape), previews=(480,), shot=shot)
+            if i % 3 != 2:
+                Image.fromarray(rgb).save(card / f"{name}.JPG", quality=92)
+        self.open_and_score(w, card)
+        w.view_state.sort_by("name")
+        w.go_to(self.view_row(w, "IMG_4301.DNG"))
+        self.quiet(w)
+        w.view.develop_action.trigger()
+        self.wait(lambda: "LibRaw" in w.view.rendering_label.text(), "the develop")
+        self.quiet(w)
+        self.save(w, "screenshot-raw.jpg")
 
 
 if __name__ == "__main__":

@@ -24,12 +24,14 @@ def _result_dict(s: PhotoScore, roots: Sequence[Path]) -> dict:
         "distribution": [round(float(v), 5) for v in s.distribution],
         "model": s.model_id,
         "cached": s.cached,
+        "companion": str(s.companion) if s.companion is not None else None,  # the JPEG of a RAW+JPEG pair
     }
 
 
 def _print_table(rows: list[PhotoScore], roots: Sequence[Path], out, personal: dict[str, float] | None = None
                  ) -> None:
-    names = [relative(s.path, roots) for s in rows]
+    names = [relative(s.path, roots) + (f" (+{s.companion.suffix.lstrip('.')})" if s.companion else "")
+             for s in rows]  # a RAW+JPEG pair: "IMG_0001.CR3 (+JPG)", one photo
     mine = f"  {'yours':>5}" if personal is not None else ""
     out.write(f"{'rank':>4}  {'score':>5}  {'spread':>6}{mine}  photo\n")
     for rank, (s, name) in enumerate(zip(rows, names, strict=True), 1):
