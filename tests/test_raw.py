@@ -185,6 +185,22 @@ def test_rating_a_raw_checks_it_as_a_raw(portrait, tmp_path):
         (text, "not a RAW file LibRaw can read (wrong extension, or a camera or format it does not know)")]
 
 
+def test_a_raw_rated_before_its_scan_and_moved_after_keeps_one_photo_id(portrait, scorer, tmp_path):
+    """``rate`` (which reads the file whole) and the scan (which streams it) key a RAW alike."""
+    from aesthetic_curator.personal.service import rate_files
+
+    card = tmp_path / "card"
+    card.mkdir()
+    shot = write_dng(card / "shot.dng", portrait)
+    with Catalog(tmp_path / "c.sqlite3") as catalog:
+        rate_files(catalog, "ana", [(shot, 4.0)])
+        (pid,) = catalog.ratings("ana")
+        assert [s.photo_id for s in score_album(card, catalog, scorer=scorer).scores] == [pid]
+        shot.rename(card / "renamed.DNG")
+        moved = score_album(card, catalog, scorer=scorer)
+        assert moved.inferred == 0 and [s.photo_id for s in moved.scores] == [pid]
+
+
 def test_the_smallest_embedded_preview_that_fits_is_decoded_not_libraws_largest(kodak_dir, tmp_path):
     """A camera with a mid-size preview beside the full-size one (Canon, Sony): a scan that needs 300 px
     decodes the 640 px one (LibRaw would hand out the full 1000 px one, draft-decoded to 500x375)."""
