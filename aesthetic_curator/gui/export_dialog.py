@@ -83,8 +83,8 @@ class ExportDialog(QDialog):
         saved = window.settings.value("xmp/style", "darktable", str)
         self.sidecars.setCurrentIndex(SIDECAR_STYLES.index(saved) if saved in SIDECAR_STYLES else 0)
         self.pairs = QComboBox()
-        for choice, text in (("both", "RAW and JPEG"), ("raw", "RAW only"), ("jpeg", "JPEG only")):
-            self.pairs.addItem(text, choice)
+        for which, text in (("both", "RAW and JPEG"), ("raw", "RAW only"), ("jpeg", "JPEG only")):
+            self.pairs.addItem(text, which)
         saved = window.settings.value("export/pairs", "both", str)
         self.pairs.setCurrentIndex(max(0, self.pairs.findData(saved)))
         self.pairs.setToolTip("What to export of a photo shot as RAW+JPEG (shown with a RAW+JPEG badge)")
