@@ -136,6 +136,23 @@ def test_the_app_shows_a_pair_as_one_item_with_a_badge_and_one_rating(qtbot, mak
         assert cat.ratings(window.user) == {int(window.table.photo_id[row]): 3.0}
     assert "IMG_0000.JPG" in window.model.index(view_row).data(0x0003)  # the tooltip names the JPEG
 
+    # Exported from the dialog: the pair's two files, each with its sidecar; then the RAW alone.
+    window.cull.export()
+    dialog = window.cull.dialog
+    dialog.stars.setChecked(True)
+    dialog.min_stars.setValue(3)
+    assert dialog.count.text() == "1 photo(s) match"
+    for which, dest, names in (("both", card.parent / "picks", ["IMG_0000.DNG", "IMG_0000.DNG.xmp",
+                                                                  "IMG_0000.JPG", "IMG_0000.JPG.xmp"]),
+                               ("raw", card.parent / "raws", ["IMG_0000.DNG", "IMG_0000.DNG.xmp"])):
+        dialog.pairs.setCurrentIndex(dialog.pairs.findData(which))
+        dialog.dest.setText(str(dest))
+        with qtbot.waitSignal(dialog.finished_export, timeout=WAIT) as exported:
+            dialog.go.click()
+        assert exported.args == [1]
+        assert sorted(p.name for p in dest.iterdir() if p.name != "export-report.csv") == names
+    dialog.close()
+
     # The RAW of a pair turns out unreadable: its JPEG joins the grid after the scan, scored.
     data = dng_bytes(np.zeros((64, 96, 3), np.uint8), preview=None)
     (card / "IMG_0001.DNG").write_bytes(data[: len(data) // 3])
