@@ -212,12 +212,17 @@ def decode(data: bytes, path: Path, *, min_size: int | None = None) -> Image.Ima
         raise CorruptImageError(path, f"cannot decode image data: {reason}") from None
 
 
-def load_photo(path: Path, *, min_size: int | None = None) -> Image.Image:
+def load_photo(path: Path, *, min_size: int | None = None, any_preview: bool = False) -> Image.Image:
     """Read and decode one photo file (see :func:`decode`). A camera RAW is not read whole: LibRaw and
-    :mod:`.raw_previews` read its headers and the one preview used (a 50 MB file costs a few hundred kB)."""
+    :mod:`.raw_previews` read its headers and the one preview used (a 50 MB file costs a few hundred kB);
+    ``any_preview`` and ``info["raw_rendering"]`` as :func:`~aesthetic_curator.raw.decode_raw` has them."""
     path = Path(path)
     if is_raw_name(path):
-        return _to_srgb(decode_raw(path, path, min_size=min_size, max_pixels=MAX_PIXELS), path)
+        im = decode_raw(path, path, min_size=min_size, max_pixels=MAX_PIXELS, any_preview=any_preview)
+        rendering = im.info["raw_rendering"]
+        im = _to_srgb(im, path)
+        im.info["raw_rendering"] = rendering  # a colour transform makes a new image
+        return im
     return decode(read_bytes(path), path, min_size=min_size)
 
 

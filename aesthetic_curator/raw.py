@@ -55,6 +55,8 @@ FLIP = {
 SRGB_CURVE = (2.4, 12.92)
 #: A preview whose aspect differs from the RAW's by more than this is letterboxed or cropped: not used.
 ASPECT_TOLERANCE = 0.03
+#: What ``decode_raw`` rendered (its image's ``info["raw_rendering"]``): the viewer says it to the user.
+PREVIEW, HALF_DEVELOP, DEVELOP = "preview", "half-size develop", "develop"
 #: Bytes read of each embedded JPEG to learn its size: its markers up to the frame header (EXIF included).
 HEADER_BYTES = 1 << 16
 #: Without ``min_size``, a preview at least this fraction of the RAW's size counts as full size.
@@ -69,23 +71,32 @@ def check_raw(data: bytes, path: Path, *, max_pixels: int) -> tuple[int, int]:
         return raw.sizes.width, raw.sizes.height
 
 
-def decode_raw(source: bytes | Path, path: Path, *, min_size: int | None, max_pixels: int) -> Image.Image:
+def decode_raw(source: bytes | Path, path: Path, *, min_size: int | None, max_pixels: int,
+               any_preview: bool = False) -> Image.Image:
     """An upright ``RGB`` rendering of the RAW ``path``: the smallest embedded preview large enough for
     ``min_size`` (see the module docstring), else a develop. ``source``: the file's bytes when the caller
     has them, else its path, and then only the headers and the chosen preview are read (a few hundred kB
-    of a 50 MB file). The image may carry an ``icc_profile`` in ``info`` (a preview in Adobe RGB), which
-    the caller converts to sRGB."""
+    of a 50 MB file). ``any_preview``: rather than develop, take the largest preview even if it is smaller
+    than ``min_size`` (the viewer: a photo at once, a develop on demand). ``info["raw_rendering"]`` says
+    which it is (:data:`PREVIEW`, :data:`HALF_DEVELOP`, :data:`DEVELOP`). The image may carry an
+    ``icc_profile`` in ``info`` (a preview in Adobe RGB), which the caller converts to sRGB."""
     source = source if isinstance(source, bytes) else str(source)
     with _opened(source, path, max_pixels) as raw:
         sizes = raw.sizes
         width, height = sizes.width, sizes.height
         need = (min_size, min_size) if min_size is not None else _full_size(width, height)
         im = _embedded(source, path, (width, height), need) or _libraw_preview(raw, path, (width, height), need)
+        if im is None and any_preview:
+            im = _libraw_preview(raw, path, (width, height), (0, 0))
         if im is not None:
-            return _upright(im, sizes.flip)
+            im = _upright(im, sizes.flip)
+            im.info["raw_rendering"] = PREVIEW
+            return im
         half = min_size is not None and min(width, height) // 2 >= min_size
         rgb = _developed(raw, path, half_size=half, bits=8)
-    return Image.fromarray(rgb, "RGB")
+    im = Image.fromarray(rgb, "RGB")
+    im.info["raw_rendering"] = HALF_DEVELOP if half else DEVELOP
+    return im
 
 
 def develop_raw(path: Path, *, half_size: bool = False, bits: int = 8, max_pixels: int) -> np.ndarray:
@@ -204,7 +215,7 @@ def _libraw_preview(raw: rawpy.RawPy, path: Path, raw_size: tuple[int, int],
         logger.info("%s: unreadable embedded preview (%s); developing the RAW instead", path, exc)
         return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
-        return _decoded(thumb.data, path, raw_size, need)
+        return _decoded(thumb.data, path, raw_size, need)  # need (0, 0): any size, decoded whole
     im = Image.fromarray(np.ascontiguousarray(thumb.data)).convert("RGB")
     return im if _fits(im.size, raw_size, need) else None
 
@@ -216,7 +227,8 @@ def _decoded(jpeg: bytes, path: Path, raw_size: tuple[int, int], need: tuple[int
         im = Image.open(io.BytesIO(jpeg))
         if im.format != "JPEG" or not _fits(im.size, raw_size, need):
             return None
-        im.draft("RGB", need)
+        if min(need) > 0:
+            im.draft("RGB", need)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im.load()

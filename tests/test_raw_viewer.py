@@ -67,7 +67,7 @@ def test_the_panel_of_a_raw_shows_camera_lens_exposure_and_the_subsecond_capture
 def raw_album(tmp_path: Path) -> dict[str, Path]:
     """Two RAWs shot in portrait (stored sideways, orientation 6) with full-size previews (``a`` a mid-size
     one too, which the viewer's fit size takes), a RAW smaller than the viewer (its preview too small
-    to fit it: the viewer shows a develop), and a JPEG."""
+    to fill it), one without a preview, and a JPEG."""
     folder = tmp_path / "album"
     folder.mkdir()
     photos = {}
@@ -79,6 +79,7 @@ def raw_album(tmp_path: Path) -> dict[str, Path]:
     Image.fromarray(scene(300, 400)).save(folder / "c.jpg", quality=90)
     photos["c"] = folder / "c.jpg"
     photos["d"] = write_dng(folder / "d.dng", scene(240, 360), preview=360)
+    photos["e"] = write_dng(folder / "e.dng", scene(240, 360), preview=None)
     return photos
 
 
@@ -161,8 +162,11 @@ def test_a_jpeg_has_no_develop_nor_a_raw_the_viewer_developed_already(qtbot, mak
     view.develop_action.trigger()  # disabled: nothing happens (the D key goes to the grid's type-ahead)
     qtbot.wait(100)
     assert window.loader.developing is None and view.image.path == raw_album["c"]
-    # A RAW smaller than the viewer: its full-size preview is the same size as its develop, which is
-    # what the viewer shows (the preview does not fill the view); said so, and nothing to offer.
+    # A RAW whose preview does not fill the view: the preview all the same, at once; the develop on demand.
     go_to(qtbot, window, raw_album["d"])
+    assert view.image.rendering == PREVIEW and view.rendering_label.text() == "Camera preview"
+    assert view.develop_action.isEnabled()
+    # A RAW without a preview: developed to be shown at all; said so, and nothing more to offer.
+    go_to(qtbot, window, raw_album["e"])
     assert view.image.rendering == DEVELOPED and view.rendering_label.text() == "Developed by LibRaw"
     assert view.raw_bar.isVisible() and not view.develop_button.isVisible() and not view.develop_action.isEnabled()

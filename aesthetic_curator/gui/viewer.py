@@ -15,7 +15,6 @@ wide or two-humped one divides them (seed 002), which the mean alone hides.
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -35,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import raw
 from ..desktop import ICON_SVG, resource
 from ..errors import MissingDataError
-from ..formats import is_raw_name
 from ..imaging import MAX_PIXELS, load_photo
-from ..raw import FULL_SIZE_FRACTION, develop_raw
+from ..raw import develop_raw
 from .photo_info import read_exif
 from .workers import Job, start, to_qimage
 
@@ -70,74 +69,30 @@ class ViewerImage(QImage):
 
 
 def read_photo(path: Path, min_size: int | None) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
-    """Decode for the viewer (on a worker) and summarise the EXIF a photographer looks at."""
-    im = load_photo(path, min_size=min_size)
-    return _described(path, to_qimage(np.asarray(im)), None, min_size)
+    """Decode for the viewer (on a worker) and summarise the EXIF a photographer looks at. A RAW shows its
+    camera's preview even when it is smaller than the view (at once; the develop is on demand)."""
+    im = load_photo(path, min_size=min_size, any_preview=True)
+    return _described(path, to_qimage(np.asarray(im)), _SAID.get(im.info.get("raw_rendering")))
 
 
 def develop_photo(path: Path) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
     """The RAW developed by LibRaw at full size, upright, for the viewer (on a worker: seconds of CPU)."""
-    return _described(path, to_qimage(develop_raw(path, max_pixels=MAX_PIXELS)), DEVELOPED, None)
+    return _described(path, to_qimage(develop_raw(path, max_pixels=MAX_PIXELS)), DEVELOPED)
 
 
-def _described(path: Path, image: QImage, rendering: str | None,
-               min_size: int | None) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
-    """The image with its EXIF summary and stored size; for a RAW, how it was rendered (``rendering``, else
-    found out: decode_raw was asked for ``min_size``): a preview, a full develop (the RAW's size, turned
-    or not) or a half-size one."""
+#: How the view names each rendering ``raw.decode_raw`` makes.
+_SAID = {raw.PREVIEW: PREVIEW, raw.HALF_DEVELOP: HALF_DEVELOP, raw.DEVELOP: DEVELOPED}
+
+
+def _described(path: Path, image: QImage,
+               rendering: str | None) -> tuple[ViewerImage, dict[str, str], tuple[int, int]]:
+    """The image with its EXIF summary and stored size; for a RAW, how it was rendered."""
     info, size = read_exif(path)
     full = size or (image.width(), image.height())
     info["Size"] = f"{full[0]} × {full[1]}"
-    if is_raw_name(path):
-        shown = (image.width(), image.height())
-        need = min_size if min_size is not None else int(min(full) * FULL_SIZE_FRACTION)
-        if rendering is None and _from_preview(path, shown, need):
-            rendering = PREVIEW
-        rendering = rendering or (DEVELOPED if sorted(shown) == sorted(full) else HALF_DEVELOP)
+    if rendering is not None:
         info["Shown"] = rendering
     return ViewerImage(image, path, rendering), info, full
-
-
-def _from_preview(path: Path, shown: tuple[int, int], need: int) -> bool:
-    """Whether ``raw.decode_raw``, asked for ``need`` pixels on the short side, gave one of the camera's
-    embedded previews rather than a develop: a preview at least that large, turned or not and
-    draft-scaled (1/1 to 1/8), has the size shown. A develop never matches: decode_raw develops only
-    when every preview is smaller than ``need`` (left out here) or shaped unlike the RAW (the develop
-    has the RAW's shape). (A full-size preview of a RAW smaller than the viewer is the same size as
-    its develop: only ``need`` tells them apart.)"""
-    fitting = [(w, h) for w, h in _preview_sizes(path) if min(w, h) >= need]
-    candidates = {(-(-w // s), -(-h // s)) for w, h in fitting for s in (1, 2, 4, 8)}
-    return tuple(shown) in candidates or tuple(shown[::-1]) in candidates
-
-
-def _preview_sizes(path: Path) -> set[tuple[int, int]]:
-    """The stored (width, height) of every preview decode_raw may pick: the JPEGs the container lists
-    (:mod:`~aesthetic_curator.raw_previews`) and LibRaw's own choice. Headers only."""
-    import rawpy
-    from PIL import Image
-
-    from ..raw_previews import embedded_jpegs
-
-    sizes: set[tuple[int, int]] = set()
-    try:
-        with open(path, "rb") as fh:
-            for offset, length in embedded_jpegs(fh):
-                fh.seek(offset)
-                try:
-                    with Image.open(io.BytesIO(fh.read(min(length, 1 << 16)))) as im:
-                        sizes.add(im.size)
-                except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-                    continue  # not a JPEG Pillow reads (a lossless raw strip): never a preview either
-        with rawpy.imread(str(path)) as raw:
-            thumb = raw.extract_thumb()
-        if thumb.format == rawpy.ThumbFormat.JPEG:
-            with Image.open(io.BytesIO(thumb.data)) as im:
-                sizes.add(im.size)
-        else:
-            sizes.add((thumb.data.shape[1], thumb.data.shape[0]))
-    except (rawpy.LibRawError, rawpy.NotSupportedError, OSError, SyntaxError, ValueError):
-        pass  # no (further) preview: what was found stands
-    return sizes
 
 
 class PhotoView(QScrollArea):
