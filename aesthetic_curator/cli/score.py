@@ -12,6 +12,7 @@ from pathlib import Path
 from ..catalog import Catalog
 from ..scoring import PhotoScore
 from .args import album_path, user_name, whole
+from .cluster import add_cluster_options, cluster_scan
 from .common import ProgressBar, known_user, print_skipped, relative, roots_of, scan, scan_options
 
 
@@ -52,7 +53,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         if args.user:
             known_user(catalog, args.user)  # before the scan: a typo must not cost one
         try:
-            report = scan(args, catalog, roots, bar)
+            report = (cluster_scan if args.cluster else scan)(args, catalog, roots, bar)
             if args.user:
                 from ..personal.service import personal_scores
 
@@ -127,4 +128,5 @@ def add_parsers(sub) -> None:
     fmt.add_argument("--csv", action="store_true", help="print results as CSV")
     p.add_argument("--top", type=whole(1), default=None, metavar="N", help="only the N best photos")
     scan_options(p)
+    add_cluster_options(p)
     p.set_defaults(func=cmd_score)

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
+from typing import Protocol
 
 from ..catalog import Catalog
 from ..models import DEFAULT_WEIGHTS
 from ..models.weights import WeightsSpec
 from .commit import commit
-from .infer import Decoder, decode_and_infer, decode_photo
-from .plan import plan_scan
+from .infer import Decoder, InferredBatch, decode_and_infer, decode_photo
+from .plan import WorkItem, plan_scan
 from .report import PhotoScore, Progress, ProgressCallback, ScanReport
 from .scorer import Scorer
+
+
+class InferStage(Protocol):
+    """Stage 2 run elsewhere as a whole (decode *and* network, e.g. on a Ray cluster's workers): the plan's
+    ``todo`` in, :class:`~.infer.InferredBatch` steps out, in any order, each photo in one step at most. Once
+    ``cancel`` is set it stops and its last step says ``cancelled``; closed early (the caller stopped), it
+    drops the work still out."""
+
+    def __call__(self, todo: Sequence[WorkItem], spec: WeightsSpec, known: Mapping[str, int],
+                 cancel: threading.Event) -> Generator[InferredBatch, None, None]: ...
 
 
 def score_album(
@@ -32,6 +43,7 @@ def score_album(
     require_look: bool = True,
     decoder: Decoder = decode_photo,
     executor: Executor | None = None,
+    infer: InferStage | None = None,
 ) -> ScanReport:
     """Score every photo under ``roots`` (folders or files), using and filling the catalog.
 
@@ -48,6 +60,8 @@ def score_album(
     again once (personal taste needs them); scans of a personal network pass False.
     ``decoder`` and ``executor``: how files are decoded and where (default: :func:`~.infer.decode_photo` on
     ``decode_workers`` threads, up to 4); a given executor is the caller's to shut down.
+    ``infer``: the whole middle stage elsewhere (a cluster's workers decode and run the network; see
+    :mod:`aesthetic_curator.cluster`), ``spec`` naming its model; the plan and the commit stay here.
     """
     if isinstance(roots, (str, Path)):
         roots = [roots]
@@ -62,7 +76,8 @@ def score_album(
 
     def rescan(files: list[str]) -> ScanReport:  # alone, a rendering pairs with nothing
         return score_album(files, catalog, scorer=scorer, spec=spec, cancel=cancel, decode_workers=decode_workers,
-                           on_scores=on_scores, require_look=require_look, decoder=decoder, executor=executor)
+                           on_scores=on_scores, require_look=require_look, decoder=decoder, executor=executor,
+                           infer=infer)
 
     report = ScanReport(scores=list(plan.cached), skipped=list(plan.skipped))
     handed = 0
@@ -84,9 +99,10 @@ def score_album(
 
     workers = decode_workers or max(1, min(4, os.cpu_count() or 1))
     batch_size = scorer.batch_size if isinstance(scorer, Scorer) else 32
-    pool = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode")
-    steps = decode_and_infer(plan.todo, spec, scorer, executor=pool, known=plan.known, decoder=decoder,
-                             cancel=cancel, batch_size=batch_size, prefetch=max(2 * batch_size, 4 * workers))
+    pool = None if infer is not None else executor or ThreadPoolExecutor(workers, thread_name_prefix="decode")
+    steps = infer(plan.todo, spec, plan.known, cancel) if infer is not None else decode_and_infer(
+        plan.todo, spec, scorer, executor=pool, known=plan.known, decoder=decoder, cancel=cancel,
+        batch_size=batch_size, prefetch=max(2 * batch_size, 4 * workers))
     try:
         with closing(steps):
             for step in steps:
@@ -96,7 +112,7 @@ def score_album(
                 report.cancelled = report.cancelled or step.cancelled
                 tell()
     finally:
-        if executor is None:
+        if executor is None and pool is not None:
             # Cancelled: the decodes already running finish on their own, unwaited (their results are dropped).
             pool.shutdown(wait=not cancel.is_set(), cancel_futures=True)
     return report if report.cancelled else _with_lone_renderings(report, plan.companions, rescan)
