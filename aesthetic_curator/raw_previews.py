@@ -100,18 +100,23 @@ def media_boxes(fh: BinaryIO, start: int, end: int) -> Iterator[tuple[bytes, int
 
 
 def _cr3_jpegs(fh: BinaryIO, end: int) -> Iterator[tuple[int, int]]:
-    """The CR3's ``PRVW`` JPEG: a top-level ``uuid`` box holds it after a few header words."""
+    """The CR3's ``PRVW`` JPEG (1620x1080 on Canon's bodies): a box inside a top-level ``uuid`` box, after a
+    few words of header (8 bytes on the bodies documented; searched for, not assumed), the JPEG after a
+    16-byte sub-header (searched for too: its SOI marker)."""
     for kind, start, stop in media_boxes(fh, 0, end):
         if kind != b"uuid":
             continue
         fh.seek(start)
         if fh.read(16) != CR3_PREVIEW_UUID:
             continue
-        for inner, body, inner_end in media_boxes(fh, start + 16 + 8, stop):
+        head = fh.read(min(64, stop - start - 16))
+        at = head.find(b"PRVW")
+        if at < 4:
+            return
+        for inner, body, inner_end in media_boxes(fh, start + 16 + at - 4, stop):
             if inner != b"PRVW":
                 continue
             fh.seek(body)
-            head = fh.read(min(64, inner_end - body))
-            soi = head.find(b"\xff\xd8\xff")
+            soi = fh.read(min(64, inner_end - body)).find(b"\xff\xd8\xff")
             if soi >= 0:
                 yield body + soi, inner_end - body - soi

@@ -254,3 +254,24 @@ def test_a_raw_whose_sensor_data_is_all_zero_is_damaged_not_a_black_photo(tmp_pa
         load_photo(black, min_size=16)
     with pytest.raises(CorruptImageError, match="no image data"):
         develop_raw(black, max_pixels=10**8)
+
+
+def test_a_cr3s_mid_size_preview_is_found_in_its_preview_box(kodak_dir):
+    """Canon's CR3 (ISO media boxes): the 1620x1080 JPEG sits in a ``PRVW`` box, in a top-level ``uuid`` box
+    (eaf42b5e-...), after 8 bytes there and a 16-byte sub-header (the layout ExifTool and LibRaw read)."""
+    import struct
+
+    buf = io.BytesIO()
+    Image.open(kodak_dir / "kodim03.png").convert("RGB").save(buf, "JPEG", quality=80)
+    jpeg = buf.getvalue()
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(body)) + kind + body
+
+    sub_header = struct.pack(">IHHHHI", 0, 1, 500, 500, 1, len(jpeg))
+    prvw = box(b"PRVW", sub_header + jpeg)
+    uuid = box(b"uuid", bytes.fromhex("eaf42b5e1c984b88b9fbb7dc406e4d16") + bytes(8) + prvw)
+    data = box(b"ftyp", b"crx \0\0\0\1crx isom") + box(b"moov", b"") + uuid + box(b"mdat", bytes(64))
+    ((offset, length),) = embedded_jpegs(io.BytesIO(data))
+    assert data[offset:offset + length] == jpeg
+    assert embedded_jpegs(io.BytesIO(data[: len(data) // 2])) == []  # cut short: nothing claimed
