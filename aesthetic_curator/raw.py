@@ -4,16 +4,19 @@ Demosaicing a 24 MP RAW costs a second or more of CPU; but every camera embeds a
 it rendered itself (most at full size, some at 1-2 MP), and a network that sees 224x224 needs far
 less. So, for a caller that gives ``min_size`` (the scan: twice the network's input; thumbnails):
 
-* **Preview path**: the embedded JPEG when both its sides are at least ``min_size`` and its
-  shape is the RAW's (a letterboxed preview would score its black bars), draft-decoded like any
-  JPEG (libjpeg's DCT scaling), then turned upright by the *RAW's* orientation: cameras write the
-  orientation in the RAW's own header and leave the preview as the sensor saw it.
+* **Preview path**: the *smallest* embedded JPEG (of all the container lists, see
+  :mod:`.raw_previews`; LibRaw's own choice, the largest, as the fallback) whose sides are both at
+  least ``min_size`` and whose shape is the RAW's (a letterboxed preview would score its black bars),
+  read alone from the file and draft-decoded like any JPEG (libjpeg's DCT scaling), then turned upright
+  by the *RAW's* orientation: cameras write the orientation in the RAW's own header and leave the
+  preview as the sensor saw it.
 * **Demosaic fallback**: LibRaw's half-size develop (one RGB pixel per 2x2 Bayer cell: no
   interpolation, four times fewer pixels) with the camera's white balance, into 8-bit sRGB (primaries
   and tone curve), turned upright by LibRaw. Full size only when half would be smaller than ``min_size``.
 
-Without ``min_size`` (the viewer at 100 %, an edit) the full-size preview is used when the camera
-embedded one, else a full develop.
+Without ``min_size`` (the viewer at 100 %) the full-size preview is used when the camera embedded
+one, else a full develop; the viewer also asks for ``any_preview`` (the largest preview rather than a
+develop: a photo at once, :func:`develop_raw` on demand). Edits work on :func:`develop_raw`'s 16 bits.
 
 Failures are the same typed :class:`~aesthetic_curator.errors.PhotoError` as for JPEGs, so a
 damaged card file is skipped with a reason while the rest of the album is scored.
