@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,33 @@ def test_a_worker_killed_mid_run_has_its_tasks_retried_and_every_photo_lands_onc
     assert any("restarted" in line for line in events)
     assert report.inferred == PHOTOS and not report.skipped
     assert {s.path: round(s.mean, 4) for s in report.scores} == {p: round(s.mean, 4) for p, s in local.items()}
+    _once_each(tmp_path / "c.sqlite3", album)
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "cancel"])
+def test_a_scan_stopped_mid_run_keeps_a_consistent_catalog_and_a_rerun_does_the_rest(album, workers, tmp_path, how):
+    """Ctrl+C reaches the driver as a KeyboardInterrupt wherever its thread is: here as the first batch is
+    committed, with tasks still out on the workers. The app's Cancel is the event."""
+    cancel = threading.Event()
+
+    def progress(p) -> None:
+        if p.scored:
+            if how == "ctrl-c":
+                raise KeyboardInterrupt
+            cancel.set()
+
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        if how == "ctrl-c":
+            with pytest.raises(KeyboardInterrupt):
+                score_album(album, cat, spec=DEFAULT_WEIGHTS, infer=workers, progress=progress)
+        else:
+            assert score_album(album, cat, spec=DEFAULT_WEIGHTS, infer=workers, progress=progress,
+                               cancel=cancel).cancelled
+        assert cat.integrity_ok()
+        kept = cat.score_count(DEFAULT_WEIGHTS.model_id)
+        assert kept == BATCH  # the one batch committed when the scan stopped; nothing after it
+        rest = score_album(album, cat, spec=DEFAULT_WEIGHTS, infer=workers)
+    assert rest.inferred == PHOTOS - kept and not rest.cancelled
     _once_each(tmp_path / "c.sqlite3", album)
 
 

@@ -142,7 +142,7 @@ class RayInference:
     def __call__(self, todo: Sequence[WorkItem], spec: WeightsSpec, known: Mapping[str, int],
                  cancel: threading.Event) -> Generator[InferredBatch, None, None]:
         """Send ``todo`` to the workers in tasks and yield each task's steps as it ends (in any order). Once
-        ``cancel`` is set, a last empty step says ``cancelled`` and the tasks still out are dropped, uncommitted."""
+        ``cancel`` is set, a last empty step says ``cancelled``; the tasks still out finish unheard (not committed)."""
         ray = require_ray()
         self._start(spec)
         known_ref = ray.put(dict(known))
@@ -162,8 +162,10 @@ class RayInference:
             if cancel.is_set():
                 yield InferredBatch(cancelled=True)
         finally:
-            for ref in work.out:  # stopped early: queued tasks never run, running ones end unheard
-                ray.cancel(ref)
+            # Stopped early: the tasks still out (at most TASKS_PER_WORKER per worker) end on their own and
+            # their results are dropped with their references. Not ray.cancel: cancelling an actor's queued
+            # task can hold up the actor's next ones for many seconds.
+            work.out.clear()
 
     def _submit(self, work: _Dispatch, known_ref: Any, cancel: threading.Event) -> None:
         while work.chunks and not cancel.is_set():
