@@ -223,3 +223,43 @@ def test_cluster_addresses_are_checked_when_parsed():
     for bad in ("", "ray://", "http://head:80", "head"):
         with pytest.raises(argparse.ArgumentTypeError):
             cluster_address(bad)
+
+
+def test_a_users_personal_network_scores_on_the_workers_as_it_does_here(album, cluster, local, tmp_path):
+    """Point 2: a user's adapters pass on the cluster: each worker builds the personal network from the profile
+    file (a shared disk) and scores as the driver would; a profile changed since the scan began is refused."""
+    import torch
+
+    from aesthetic_curator.cluster import personal_factory
+    from aesthetic_curator.personal import service
+    from aesthetic_curator.personal.profile import profile_path
+    from aesthetic_curator.personal.scores import adapted_scorer, personal_spec
+    from aesthetic_curator.personal.training import TrainConfig
+
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        report = score_album(album, cat, spec=DEFAULT_WEIGHTS, scorer=Scorer.generic(device="cpu", batch_size=BATCH))
+        cat.set_marks("ana", ratings=[(s.photo_id, float(1 + i % 5)) for i, s in enumerate(report.scores)])
+        service.train_user(cat, "ana", config=TrainConfig(epochs=1, batch_size=4), folder=tmp_path)
+    profile = profile_path("ana", tmp_path)
+    spec = personal_spec(profile, DEFAULT_WEIGHTS)
+    files = sorted(album.iterdir())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in a worker: the same sums in the same order
+    try:
+        with Catalog(tmp_path / "here.sqlite3") as cat:
+            here = score_album(files, cat, spec=spec, require_look=False,
+                               scorer=lambda: adapted_scorer(profile, spec, device="cpu", batch_size=BATCH))
+    finally:
+        torch.set_num_threads(threads)
+    with RayInference(personal_factory(str(profile), spec, BATCH), workers=1, cpus_per_worker=0.5,
+                      batch_size=BATCH) as stage, Catalog(tmp_path / "there.sqlite3") as cat:
+        there = score_album(files, cat, spec=spec, require_look=False, infer=stage)
+    assert there.inferred == PHOTOS and not there.skipped
+    by_path = {s.path: s.mean for s in here.scores}
+    assert all(abs(s.mean - by_path[s.path]) <= 1e-5 for s in there.scores)
+    assert any(abs(s.mean - local[s.path].mean) > 1e-4 for s in there.scores)  # the adapters, not the generic
+    profile.write_bytes(profile.read_bytes() + b"\0")  # changed after the scan took its identity
+    with (RayInference(personal_factory(str(profile), spec, BATCH), workers=1, cpus_per_worker=0.5,
+                       batch_size=BATCH, start_timeout_s=60) as stage, Catalog(tmp_path / "late.sqlite3") as cat,
+          pytest.raises(UserError)):
+        score_album(files, cat, spec=spec, require_look=False, infer=stage)

@@ -260,3 +260,29 @@ def test_adapters_stay_in_the_comparison_for_photos_rated_after_training(album, 
         catalog.set_ratings("ann", [(catalog.photo_id_for_file(p[7]), 4.0)])  # rated, never scanned by the adapters
         taste, _ = service.user_taste(catalog, "ann", profile=profile)
     assert "adapters" not in taste.agreement.candidates  # not on equal terms: they wait for the next training
+
+
+def test_score_for_many_users_at_once_gives_each_their_own_column(album, capsys):
+    """``--users``: every user's score from one scan, each equal to what ``--user`` alone gives them."""
+    p = photos(album)
+    for user, stars in (("ann", (5, 4, 3, 2, 1, 1)), ("ben", (1, 2, 3, 4, 5, 5))):
+        for path, s in zip(p, stars, strict=False):
+            assert run(capsys, "rate", "--user", user, str(s), path)[0] == 0
+    alone = {}
+    for user in ("ann", "ben"):
+        rc, out, err = run(capsys, "score", album, "--user", user, "--json", "-q")
+        assert rc == 0, err
+        alone[user] = {r["path"]: r["personal"] for r in json.loads(out)["results"]}
+    rc, out, err = run(capsys, "score", album, "--users", "ann,ben", "--json", "-q")
+    assert rc == 0, err
+    doc = json.loads(out)
+    assert set(doc["users"]) == {"ann", "ben"} and all(doc["users"][u]["personal_source"] for u in ("ann", "ben"))
+    for r in doc["results"]:
+        assert r["personal"] == {"ann": alone["ann"][r["path"]], "ben": alone["ben"][r["path"]]}
+    assert "personal scores of ann" in err and "personal scores of ben" in err
+    rc, out, _ = run(capsys, "score", album, "--users", "all", "-q")
+    assert rc == 0 and out.splitlines()[0].split()[3:6] == ["ann", "ben", "photo"]
+    rc, out, _ = run(capsys, "score", album, "--users", "ann,ben", "--csv", "-q")
+    assert out.splitlines()[0].startswith("rank,path,mean,std,personal:ann,personal:ben,p1")
+    rc, _, err = run(capsys, "score", album, "--users", "ann,bob", "-q")
+    assert rc == 2 and "no user named 'bob'" in err

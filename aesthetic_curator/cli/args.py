@@ -140,3 +140,11 @@ def user_name(text: str) -> str:
     if not name:
         raise argparse.ArgumentTypeError("a user needs a name")
     return name
+
+
+def user_names(text: str) -> list[str]:
+    """Comma-separated user names (``all``: every user of the catalog)."""
+    names = [user_name(part) for part in text.split(",")]
+    if "all" in names and names != ["all"]:
+        raise argparse.ArgumentTypeError("'all' stands alone: every user of the catalog")
+    return names

@@ -7,8 +7,8 @@ optional dependency (``pip install -e '.[cluster]'``): importing this package do
 
 from __future__ import annotations
 
-from .ray_scan import INSTALL_HINT, RayInference, WorkerInfo, generic_factory, require_ray
+from .ray_scan import INSTALL_HINT, RayInference, WorkerInfo, generic_factory, personal_factory, require_ray
 from .worker import ScanWorker, ScorerFactory
 
 __all__ = ["INSTALL_HINT", "RayInference", "ScanWorker", "ScorerFactory", "WorkerInfo", "generic_factory",
-           "require_ray"]
+           "personal_factory", "require_ray"]

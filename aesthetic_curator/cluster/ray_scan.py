@@ -283,3 +283,18 @@ def _generic_scorer(model: str, checkpoint: str | None, batch_size: int, device:
     from ..scoring.scorer import Scorer
 
     return Scorer.generic(model, Path(checkpoint) if checkpoint else None, device=device, batch_size=batch_size)
+
+
+def personal_factory(profile: str, spec: WeightsSpec, batch_size: int) -> ScorerFactory:
+    """A worker-side factory for a user's personal network: the generic one with the adapters of the profile
+    file ``profile`` (a path every worker sees), under ``spec`` (the profile's :func:`personal_spec
+    <aesthetic_curator.personal.scores.personal_spec>`: a worker refuses a profile changed since)."""
+    import functools
+
+    return functools.partial(_personal_scorer, profile, spec, batch_size)
+
+
+def _personal_scorer(profile: str, spec: WeightsSpec, batch_size: int, device: str):
+    from ..personal.scores import adapted_scorer
+
+    return adapted_scorer(Path(profile), spec, device=device, batch_size=batch_size)

@@ -5,7 +5,8 @@ the scores of an album (an inference pass only when the trained adapters are the
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ..interrupt import Interrupted
 from ..models import DEFAULT_WEIGHTS
 from ..models.weights import WeightsSpec, sha256_of
 from ..scoring import PhotoScore, ProgressCallback, ScanReport, SkippedFile, score_album
+from ..scoring.scan import InferStage
 from .profile import Profile, ProfileError, load_profile, profile_path
 from .taste import Agreement, TasteModel, TasteSpace, fit_space, fit_taste
 
@@ -43,6 +45,28 @@ def personal_network(user: str, base, spec: WeightsSpec = DEFAULT_WEIGHTS, folde
     model = PersonalNet(base)
     load_personal_state(model, profile.personal_state)
     return model
+
+
+def adapted_scorer(profile: Profile | Path | str, spec: WeightsSpec, *, base=None,
+                   base_spec: WeightsSpec = DEFAULT_WEIGHTS, device: str | None = None, batch_size: int = 32):
+    """A :class:`~aesthetic_curator.scoring.Scorer` of the personal network a profile's adapters make on the
+    generic network (``base``, default the shipped one), under ``spec`` (:func:`personal_spec` of the
+    profile file). ``profile``: loaded, or its file (a cluster's worker reads it from the shared disk: a file
+    changed since ``spec`` was taken is refused, its scores would be stored under the old one's name)."""
+    from ..models import load_generic
+    from ..scoring import Scorer
+    from .adapters import PersonalNet, load_personal_state
+
+    if not isinstance(profile, Profile):
+        path = Path(profile)
+        if sha256_of(path) != spec.sha256:
+            raise ProfileError(f"{path} changed since this scan began: run it again")
+        profile = load_profile(path, base_spec)
+    if profile.personal_state is None:
+        raise ProfileError(f"the profile of {profile.user!r} has no trained adapters")
+    model = PersonalNet(base if base is not None else load_generic()[0])
+    load_personal_state(model, profile.personal_state)
+    return Scorer(model, spec, device=device, batch_size=batch_size)
 
 
 def _checked(profile: Profile, user: str, path: Path) -> Profile:
@@ -217,12 +241,17 @@ def personal_scores(
     cancel: threading.Event | None = None,
     folder: Path | None = None,
     use_adapters: bool = True,
+    adapters_stage: Callable[[Path, WeightsSpec], AbstractContextManager[InferStage]] | None = None,
 ) -> PersonalScores:
     """``user``'s predicted stars for every scored photo of ``album`` (see :mod:`.taste` for the choice).
 
     Only when the trained adapters are the adopted method does this run the personal network over the
-    album (its scores are cached in the catalog per profile); otherwise it costs milliseconds. A set
+    album (its scores are cached in the catalog per profile); otherwise it costs milliseconds, from the
+    generic scan's stored features: the scores of many users come from one pass over the photos. A set
     ``cancel`` stops that pass within one layer and raises :class:`~aesthetic_curator.interrupt.Interrupted`.
+    ``adapters_stage(profile_file, spec)``: where that pass runs instead of here, as a context manager giving
+    a ``score_album`` ``infer=`` stage (a cluster's, whose workers build the network with
+    :func:`adapted_scorer` from the profile file, which they must see).
     """
     ratings = catalog.ratings(user)
     if not album.scores or not ratings:
@@ -244,19 +273,14 @@ def personal_scores(
         return PersonalScores(taste.method, scores, len(inputs), agreement=taste.agreement, adapters_stale=stale)
     assert profile is not None and profile.personal_state is not None
     pspec = personal_spec(path, spec)
-
-    def make_scorer():
-        from ..models import load_generic
-        from ..scoring import Scorer
-        from .adapters import PersonalNet, load_personal_state
-
-        net = base if base is not None else load_generic()[0]
-        model = PersonalNet(net)
-        load_personal_state(model, profile.personal_state)
-        return Scorer(model, pspec, device=device)
-
-    report = score_album([s.path for s in album.scores], catalog, scorer=make_scorer, spec=pspec,
-                         progress=progress, cancel=cancel, require_look=False)
+    files = [s.path for s in album.scores]
+    if adapters_stage is not None:  # the pass elsewhere (a cluster's workers build the network themselves)
+        with adapters_stage(path, pspec) as stage:
+            report = score_album(files, catalog, spec=pspec, progress=progress, cancel=cancel, require_look=False,
+                                 infer=stage)
+    else:
+        report = score_album(files, catalog, scorer=lambda: adapted_scorer(profile, pspec, base=base, device=device),
+                             spec=pspec, progress=progress, cancel=cancel, require_look=False)
     if report.cancelled:  # stopped part-way: no scores rather than scores missing some photos
         raise Interrupted
     by_hash = {s.content_hash: s.mean for s in report.scores}
