@@ -172,6 +172,15 @@ def test_score_cluster_on_the_command_line_joins_the_cluster_and_a_rerun_starts_
         {p: s.mean for p, s in local.items()}, abs=1e-4)
     assert "ray: 1 worker(s) ready" in first.err and f"ray: {PHOTOS} photo(s) scored" in first.err
     assert "ray:" not in second.err and all(r["cached"] for r in json.loads(second.out)["results"])
+    # Two users' personal scores from that one pass (their tastes from its stored features): a column each.
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        ids = [r.photo_id for r in cat.known_files(str(r["path"]) for r in results).values()]
+        cat.set_marks("ana", ratings=[(pid, float(1 + i % 5)) for i, pid in enumerate(ids)])
+        cat.set_marks("ben", ratings=[(pid, float(5 - i % 5)) for i, pid in enumerate(ids)])
+    assert main([*args, "--users", "all"]) == 0
+    third = capsys.readouterr()
+    assert all(set(r["personal"]) == {"ana", "ben"} for r in json.loads(third.out)["results"])
+    assert "personal scores of ana" in third.err and "personal scores of ben" in third.err
 
 
 def test_a_driver_killed_mid_run_leaves_a_catalog_that_opens_and_a_rerun_does_only_the_rest(
