@@ -11,6 +11,8 @@ and goes on with the rest of the album.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -42,6 +44,31 @@ class PhotoError(UserError):
 
 class UnreadableFileError(PhotoError):
     """The operating system refused the read (permissions, vanished file, symlink loop, I/O)."""
+
+
+def os_reason(exc: OSError) -> str:
+    """An OS error as a short reason a user can act on (the listing and the reading of photos share it)."""
+    import errno
+
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return exc.strerror or str(exc)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Inside the block, an OS error from reading ``path`` is the :class:`UnreadableFileError` that says
+    which it was: every reader of photos (Pillow's, LibRaw's, the hash's) words it the same."""
+    try:
+        yield
+    except PermissionError:
+        raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
+    except FileNotFoundError:
+        raise UnreadableFileError(path, "no such file (moved or deleted?)") from None
+    except IsADirectoryError:
+        raise UnreadableFileError(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise UnreadableFileError(path, os_reason(exc)) from None
 
 
 class EmptyFileError(PhotoError):

@@ -38,8 +38,9 @@ from .errors import (
     EmptyFileError,
     ImageTooLargeError,
     NotAnImageError,
-    UnreadableFileError,
+    reading,
 )
+from .errors import os_reason as os_reason  # re-exported: the folder walk words its errors the same
 from .formats import SUFFIXES as SUFFIXES  # re-exported: callers ask imaging what a photo is
 from .formats import is_photo_name as is_photo_name
 from .formats import is_raw_name
@@ -75,16 +76,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, with OS errors turned into messages a user can act on."""
-    try:
+    with reading(path):
         data = Path(path).read_bytes()
-    except PermissionError:
-        raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
-    except FileNotFoundError:
-        raise UnreadableFileError(path, "no such file (moved or deleted?)") from None
-    except IsADirectoryError:
-        raise UnreadableFileError(path, "is a folder, not a file") from None
-    except OSError as exc:
-        raise UnreadableFileError(path, os_reason(exc)) from None
     if not data:
         raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
     return data
@@ -117,22 +110,13 @@ def photo_identity(path: Path, data: bytes | None = None) -> str:
     if data is not None:
         digest.update(data)
         return RAW_IDENTITY_PREFIX + digest.hexdigest()
-    try:
-        with open(path, "rb", buffering=0) as fh:
-            buffer = bytearray(1 << 20)
-            view = memoryview(buffer)
-            total = 0
-            while n := fh.readinto(buffer):
-                digest.update(view[:n])
-                total += n
-    except PermissionError:
-        raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
-    except FileNotFoundError:
-        raise UnreadableFileError(path, "no such file (moved or deleted?)") from None
-    except IsADirectoryError:
-        raise UnreadableFileError(path, "is a folder, not a file") from None
-    except OSError as exc:
-        raise UnreadableFileError(path, os_reason(exc)) from None
+    with reading(path), open(path, "rb", buffering=0) as fh:
+        buffer = bytearray(1 << 20)
+        view = memoryview(buffer)
+        total = 0
+        while n := fh.readinto(buffer):
+            digest.update(view[:n])
+            total += n
     if total == 0:
         raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
     return RAW_IDENTITY_PREFIX + digest.hexdigest()
@@ -140,15 +124,6 @@ def photo_identity(path: Path, data: bytes | None = None) -> str:
 
 #: What a camera RAW's :func:`photo_identity` begins with (other photos' are bare SHA-256 hex digests).
 RAW_IDENTITY_PREFIX = "xxh3-128:"
-
-
-def os_reason(exc: OSError) -> str:
-    """An OS error as a short reason a user can act on (the listing and the reading of photos share it)."""
-    import errno
-
-    if exc.errno == errno.ELOOP:
-        return "symbolic link loop"
-    return exc.strerror or str(exc)
 
 
 def open_image(data: bytes, path: Path) -> Image.Image:

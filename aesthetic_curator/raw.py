@@ -41,7 +41,7 @@ from .errors import (
     ImageTooLargeError,
     NotAnImageError,
     PhotoError,
-    UnreadableFileError,
+    reading,
 )
 from .raw_previews import embedded_jpegs
 
@@ -155,18 +155,9 @@ def _opened(source: bytes | str, path: Path, max_pixels: int) -> Iterator[rawpy.
 
 def _check_readable(path: Path) -> None:
     """LibRaw says "I/O error" for a missing, unreadable or empty file alike: say which, as for a JPEG."""
-    try:
-        with open(path, "rb") as fh:
-            if not fh.read(1):
-                raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
-    except PermissionError:
-        raise UnreadableFileError(path, "permission denied (cannot read the file)") from None
-    except FileNotFoundError:
-        raise UnreadableFileError(path, "no such file (moved or deleted?)") from None
-    except IsADirectoryError:
-        raise UnreadableFileError(path, "is a folder, not a file") from None
-    except OSError as exc:
-        raise UnreadableFileError(path, exc.strerror or str(exc)) from None
+    with reading(path), open(path, "rb") as fh:
+        if not fh.read(1):
+            raise EmptyFileError(path, "empty file (0 bytes); an interrupted copy?")
 
 
 def _full_size(width: int, height: int) -> tuple[int, int]:
