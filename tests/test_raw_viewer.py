@@ -170,3 +170,29 @@ def test_a_jpeg_has_no_develop_nor_a_raw_the_viewer_developed_already(qtbot, mak
     go_to(qtbot, window, raw_album["e"])
     assert view.image.rendering == DEVELOPED and view.rendering_label.text() == "Developed by LibRaw"
     assert view.raw_bar.isVisible() and not view.develop_button.isVisible() and not view.develop_action.isEnabled()
+
+
+def test_a_damaged_raw_shows_a_placeholder_and_logs_a_line_not_a_traceback(qtbot, make_window, tmp_path, caplog):
+    """A card with a file LibRaw cannot read: skipped by the scan, a placeholder in the grid, and in the log one
+    line saying why (an expected bad file is not a bug to report with a traceback)."""
+    import logging
+
+    from aesthetic_curator.gui.album_model import LoadedRole, PathRole, ThumbnailRole
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    write_dng(folder / "good.dng", scene(240, 360), preview=360)
+    (folder / "bad.dng").write_bytes(b"\0" * 100)
+    caplog.set_level(logging.INFO, logger="aesthetic_curator")
+    window = make_window()
+    open_and_score(qtbot, window, folder)
+    rows = {window.model.index(i).data(PathRole): i for i in range(window.model.rowCount())}
+    for i in rows.values():
+        window.model.index(i).data(ThumbnailRole)  # ask for both thumbnails, as the view does
+    bad = window.table.row_of(folder / "bad.dng")
+    qtbot.waitUntil(lambda: bad in window.model._failed and window.model.index(rows[str(folder / "good.dng")])
+                    .data(LoadedRole), timeout=WAIT)
+    assert window.model.index(rows[str(folder / "bad.dng")]).data(ThumbnailRole) is None  # the placeholder
+    assert [p.name for p, _ in window.album.skipped] == ["bad.dng"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("bad.dng" in r.getMessage() and "LibRaw" in r.getMessage() for r in caplog.records)

@@ -21,6 +21,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
+from ..errors import UserError
+
 logger = logging.getLogger(__name__)
 _ids = itertools.count(1)
 #: Every started job, kept referenced until its last signal reaches the GUI thread: otherwise the
@@ -70,7 +72,10 @@ class Job(QRunnable):
             if self.cancel.is_set() or isinstance(exc, self.cancelled_by):
                 self.signals.cancelled.emit(self.id)
             else:
-                logger.error("background job failed:\n%s", traceback.format_exc())
+                if isinstance(exc, UserError):  # a damaged photo, a wrong value: the user is told; not a bug
+                    logger.info("background job stopped: %s", exc)
+                else:
+                    logger.error("background job failed:\n%s", traceback.format_exc())
                 self.signals.failed.emit(self.id, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
             return
         # It returned normally, so its work is done (e.g. a profile saved), even if a stop came
