@@ -34,6 +34,10 @@ CASES: list[tuple[str, str, int]] = [
     ("score ALBUM --top -3", "must be 1 or more, not -3", 2),
     ("score NODIR", "no such folder or file", 2),
     ("score ALBUM --user nobody", "no user named 'nobody'", 2),
+    ("score ALBUM --users ana,nobody", "no user named 'nobody'", 2),
+    ("score ALBUM --users ana,all", "'all' stands alone", 2),
+    ("score ALBUM --users ana,", "a user needs a name", 2),
+    ("score ALBUM --user ana --users ana", "not allowed with", 2),
     ("score ALBUM --user ' '", "a user needs a name", 2),
     ("score ALBUM --user ana --model resnet18 --checkpoint FAKE", "learnt on the default model", 2),
     ("score ALBUM --json --csv", "not allowed with", 2),
@@ -110,6 +114,7 @@ CASES: list[tuple[str, str, int]] = [
     ("xmp", "ACTION", 2),
     # export
     ("export ALBUM PHOTO --top 1", "is a file, not a folder", 2),
+    ("export ALBUM EMPTY --top 1 --pairs both,raw", "invalid choice", 2),
     ("export ALBUM ALBUM --top 1", "the album itself", 2),
     ("export ALBUM EMPTY --top -3", "must be 1 or more, not -3", 2),
     ("export ALBUM EMPTY --min-stars 9 --user ana", "must be 1 to 5, not 9", 2),
