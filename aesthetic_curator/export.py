@@ -218,12 +218,17 @@ def export_photos(items: Sequence[ExportItem], dest: Path, *, move: bool = False
             report.cancelled = True
             break
         first, second = _files_of(item, pairs)
-        placed = _export_file(item, first, None, dest, move, sidecars, user, pick_label, catalog, report)
+        # A pair goes under one stem nothing in dest has yet: its two files and their sidecars stay together,
+        # and neither pairs with another photo's file of that name.
+        stem = _free_stem(dest, first.stem) if second is not None else None
+        placed = _export_file(item, first, stem and stem + first.suffix, dest, move, sidecars, user, pick_label,
+                              catalog, report)
         if placed is not None:
             other = other_side = None
             if second is not None:
                 name = placed[0].stem + second.suffix
-                done = _export_file(item, second, name, dest, move, sidecars, user, pick_label, catalog, report)
+                done = _export_file(item, second, name, dest, move, sidecars, user, pick_label, catalog, report,
+                                    checked=True)
                 other, other_side = done if done is not None else (None, None)
             report.exported.append(Exported(item, placed[0], placed[1], other, other_side))
         if progress is not None:
@@ -241,15 +246,25 @@ def _files_of(item: ExportItem, pairs: str) -> tuple[Path, Path | None]:
     return src, Path(item.companion)
 
 
+def _free_stem(dest: Path, stem: str) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``...: the first that no name in ``dest`` begins with (any case)."""
+    names = [n.lower() for n in os.listdir(dest)]
+    k = 1
+    while any(n.startswith((stem if k == 1 else f"{stem}-{k}").lower() + ".") for n in names):
+        k += 1
+    return stem if k == 1 else f"{stem}-{k}"
+
+
 def _export_file(item: ExportItem, src: Path, name: str | None, dest: Path, move: bool, sidecars: str | None,
                  user: str | None, pick_label: str, catalog: Catalog | None,
-                 report: ExportReport) -> tuple[Path, Path | None] | None:
+                 report: ExportReport, checked: bool = False) -> tuple[Path, Path | None] | None:
     """One file of ``item`` placed in ``dest`` (as ``name``, else its own) with its sidecar: (where it went,
-    its sidecar); None when it could not be placed (reported)."""
+    its sidecar); None when it could not be placed (reported). ``checked``: the stem of ``name`` was free, so
+    the sidecar names are not checked again (the pair's first file has just taken the Lightroom one)."""
     try:
         old_side = find_sidecar(src, sidecars or "darktable")
         style = sidecars or (_style_of(src, old_side) if old_side else None)
-        target = _place(src, dest, style, move, name)
+        target = _place(src, dest, None if checked else style, move, name)
     except OSError as exc:
         report.skipped.append(SkippedFile(src, f"not exported: {exc.strerror or exc}"))
         return None

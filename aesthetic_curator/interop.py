@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog
-from .errors import PhotoError
-from .imaging import is_photo_name
+from .errors import PhotoError, UnreadableFileError
+from .imaging import check_photo, is_photo_name
 from .pairs import pair_files
 from .scoring import CountCallback, PhotoScore, SkippedFile
 from .xmp import DEFAULT_PICK_LABEL, XmpError, find_sidecar, read_photo_marks, update_sidecar
@@ -79,6 +79,34 @@ class ImportReport:
     old_flags: dict[int, int | None] = field(default_factory=dict)
 
 
+def _known_bad(catalog: Catalog, path: str) -> bool:
+    """Whether the scan found this file, as it is now, unreadable (a RAW whose headers parse but whose data
+    is cut off passes a header check)."""
+    bad = catalog.known_bad([path]).get(path)
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return True
+    return bad is not None and bad[:2] == (st.st_size, st.st_mtime_ns)
+
+
+def _pair_marks(path: Path, companion: str | None, style: str, pick_label: str):
+    """A photo's marks and where they came from; for a RAW+JPEG pair, the RAW's, else (none, or an unusable
+    sidecar) those another app gave its JPEG. The RAW's unusable sidecar still raises when the JPEG has none."""
+    try:
+        marks, where = read_photo_marks(path, style, pick_label)
+    except XmpError:
+        if companion is None:
+            raise
+        marks, where = read_photo_marks(Path(companion), style, pick_label)
+        if marks is None:
+            raise
+        return marks, where
+    if (marks is None or marks.empty) and companion is not None:
+        return read_photo_marks(Path(companion), style, pick_label)
+    return marks, where
+
+
 def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style: str = "darktable",
                    pick_label: str = DEFAULT_PICK_LABEL, overwrite: bool = False,
                    progress: CountCallback | None = None, cancel: threading.Event | None = None) -> ImportReport:
@@ -101,20 +129,28 @@ def import_ratings(catalog: Catalog, user: str, paths: Sequence[Path], *, style:
         if not is_photo_name(Path(path)):
             continue
         try:
-            marks, _ = read_photo_marks(Path(path), style, pick_label)
-            if (marks is None or marks.empty) and str(path) in companions:
-                marks, _ = read_photo_marks(Path(companions[str(path)]), style, pick_label)
+            marks, _ = _pair_marks(Path(path), companions.get(str(path)), style, pick_label)
         except XmpError as exc:
             report.skipped.append(SkippedFile(Path(path), f"its sidecar is unusable: {exc}"))
             continue
         if marks is None or marks.empty:
             report.unmarked += 1
             continue
-        try:
-            pid = catalog.photo_id_for_file(path)
+        try:  # checked as the scan would read it: a damaged file's marks are not stored on a photo nobody sees
+            if str(path) in companions and _known_bad(catalog, str(path)):
+                raise UnreadableFileError(Path(path), "the scan could not read it")
+            pid = catalog.photo_id_for_file(path, check=check_photo)
         except (OSError, PhotoError) as exc:
-            report.skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
-            continue
+            if str(path) not in companions:
+                report.skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
+                continue
+            try:  # an unreadable RAW: its JPEG is the photo the scan scored, and the marks are its
+                pid = catalog.photo_id_for_file(companions[str(path)], check=check_photo)
+            except (OSError, PhotoError) as again:
+                report.skipped.append(SkippedFile(Path(path), getattr(exc, "strerror", None) or str(exc)))
+                report.skipped.append(SkippedFile(Path(companions[str(path)]),
+                                                  getattr(again, "strerror", None) or str(again)))
+                continue
         if marks.stars:
             if pid in have_stars and have_stars[pid] != marks.stars and not overwrite:
                 report.kept += 1

@@ -30,6 +30,7 @@ from pathlib import Path
 from .atomic import atomic_file
 from .errors import UserError
 from .formats import is_raw_name
+from .pairs import RENDERING_SUFFIXES
 
 NS_X = "adobe:ns:meta/"
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -346,8 +347,12 @@ _COMPANION_SUFFIXES = (
 
 def shares_stem(photo: Path) -> bool:
     """Whether another file of a photo kind has this photo's name up to the extension (the RAW of
-    a RAW+JPEG pair, a TIFF developed from it)."""
-    for suffix in _COMPANION_SUFFIXES:
+    a RAW+JPEG pair, a TIFF developed from it). For a RAW, its camera JPEG or HEIF does not count:
+    Lightroom gives ``IMG_0001.xmp`` to the RAW of a pair; another RAW or a TIFF of that stem does."""
+    others = _COMPANION_SUFFIXES
+    if is_raw_name(photo):
+        others = tuple(x for x in _COMPANION_SUFFIXES if x not in RENDERING_SUFFIXES)
+    for suffix in others:
         for spelling in (suffix, suffix.upper()):
             other = photo.with_suffix(spelling)
             if other.name != photo.name and other.exists():
@@ -362,7 +367,7 @@ def sidecar_for(photo: Path, style: str = "darktable") -> Path:
     stem with another gets ``photo.jpg.xmp`` even in Lightroom style, so that we never write
     into (or create) the other file's ``photo.xmp``: in a RAW+JPEG pair ``IMG_0001.xmp`` is the
     RAW's (Lightroom's convention), ``IMG_0001.JPG.xmp`` the JPEG's."""
-    if style == "lightroom" and not is_raw_name(photo) and shares_stem(photo):
+    if style == "lightroom" and shares_stem(photo):
         return sidecar_path(photo, "darktable")
     return sidecar_path(photo, style)
 
@@ -382,7 +387,7 @@ def find_sidecar(photo: Path, style: str = "darktable") -> Path | None:
         p = sidecar_path(photo, s)
         for candidate in (p, p.with_name(p.name[:-4] + ".XMP")):
             if candidate.is_file():
-                if s == "lightroom" and not is_raw_name(photo):  # a RAW's own: Lightroom gives it to the RAW
+                if s == "lightroom":
                     shared = shares_stem(photo) if shared is None else shared
                     if shared:
                         continue

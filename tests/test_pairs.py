@@ -161,3 +161,40 @@ def test_the_app_shows_a_pair_as_one_item_with_a_badge_and_one_rating(qtbot, mak
     qtbot.waitUntil(lambda: window.table.row_of(card / "IMG_0001.JPG") is not None, timeout=WAIT)
     jpeg = window.table.row_of(card / "IMG_0001.JPG")
     assert not np.isnan(window.table.generic[jpeg])
+
+
+def test_an_exported_pair_keeps_its_two_files_together_whatever_is_in_the_destination(card, scorer, tmp_path):
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        report = score_album(card, cat, scorer=scorer)
+        pair = next(s for s in report.scores if s.path.name == "IMG_0000.DNG")
+        cat.set_marks("ana", flags=[(pair.photo_id, PICK)])
+        items = choose(report.scores, cat, "ana", selection="picks")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "IMG_0000.JPG").write_bytes(b"another camera's photo")  # the JPEG's name only is taken
+    first = export_photos(items, dest, user="ana", sidecars="lightroom")
+    assert (first.exported[0].destination.name, first.exported[0].companion.name) == ("IMG_0000-2.DNG",
+                                                                                        "IMG_0000-2.JPG")
+    # Lightroom naming: the RAW's IMG.xmp does not push the JPEG to another stem; the JPEG's is IMG.JPG.xmp.
+    assert sorted(p.name for p in dest.iterdir() if p.name.startswith("IMG_0000-2")) == [
+        "IMG_0000-2.DNG", "IMG_0000-2.JPG", "IMG_0000-2.JPG.xmp", "IMG_0000-2.xmp"]
+    assert pair_files(sorted(dest.iterdir()))[1] == {str(dest / "IMG_0000-2.DNG"): str(dest / "IMG_0000-2.JPG")}
+
+
+def test_two_raws_of_one_stem_never_share_a_lightroom_sidecar(tmp_path, kodak_paths):
+    rgb = np.asarray(Image.open(kodak_paths[0]).convert("RGB").resize((96, 64)))
+    cr3, dng = tmp_path / "IMG_0001.CR3", write_dng(tmp_path / "IMG_0001.DNG", rgb, preview=None)
+    cr3.write_bytes(dng.read_bytes())  # a DNG Converter output beside its RAW: two photos, one stem
+    sides = {update_sidecar(p, "lightroom", stars=s, flag=0, user="ana").name for p, s in ((cr3, 2), (dng, 5))}
+    assert sides == {"IMG_0001.CR3.xmp", "IMG_0001.DNG.xmp"}
+
+
+def test_a_pairs_jpeg_marks_are_imported_even_when_its_raw_is_unreadable(card, scorer, tmp_path):
+    update_sidecar(card / "IMG_0001.JPG", "darktable", stars=3, flag=0, user="dt")
+    data = dng_bytes(np.zeros((64, 96, 3), np.uint8), preview=None)
+    (card / "IMG_0001.DNG").write_bytes(data[: len(data) // 3])
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        report = score_album(card, cat, scorer=scorer)
+        jpeg = next(s for s in report.scores if s.path.name == "IMG_0001.JPG")
+        imported = import_ratings(cat, "ana", sorted(card.iterdir()))
+        assert cat.ratings("ana") == {jpeg.photo_id: 3.0} and imported.ratings == 1

@@ -144,7 +144,10 @@ class CullActions(QObject):
         w = self.w
         if not len(w.album.table):
             return
-        paths, user, style, catalog_path = list(w.album.table.paths), w.user, self._style(), w.catalog.path
+        table = w.album.table
+        # The pairs' JPEGs too: marks another app gave a pair's JPEG are the pair's (interop pairs them again).
+        paths = [*table.paths, *(c for c in table.companion if c is not None)]
+        user, style, catalog_path = w.user, self._style(), w.catalog.path
 
         def work(report, cancel):
             with Catalog(catalog_path) as cat:
