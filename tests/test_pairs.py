@@ -94,26 +94,31 @@ def test_ratings_from_lightroom_on_a_pair_are_one_photos(card, scorer, tmp_path)
         assert imported.ratings == 2
 
 
+def _first_pair_picked(card: Path, scorer, tmp_path: Path) -> list:
+    """The card scored, ``IMG_0000`` (a RAW+JPEG pair) picked by ana: her picks as export items."""
+    with Catalog(tmp_path / "c.sqlite3") as cat:
+        report = score_album(card, cat, scorer=scorer)
+        pair = next(s for s in report.scores if s.path.name == "IMG_0000.DNG")
+        cat.set_marks("ana", flags=[(pair.photo_id, PICK)])
+        return choose(report.scores, cat, "ana", selection="picks")
+
+
 @pytest.mark.parametrize("choice, names", [
     ("both", ["IMG_0000.DNG", "IMG_0000.DNG.xmp", "IMG_0000.JPG", "IMG_0000.JPG.xmp"]),
     ("raw", ["IMG_0000.DNG", "IMG_0000.DNG.xmp"]),
     ("jpeg", ["IMG_0000.JPG", "IMG_0000.JPG.xmp"]),
 ])
 def test_export_takes_the_pair_the_raw_or_the_jpeg(card, scorer, tmp_path, choice, names):
-    with Catalog(tmp_path / "c.sqlite3") as cat:
-        report = score_album(card, cat, scorer=scorer)
-        pair = next(s for s in report.scores if s.path.name == "IMG_0000.DNG")
-        cat.set_marks("ana", flags=[(pair.photo_id, PICK)])
-        items = choose(report.scores, cat, "ana", selection="picks")
-        dest = tmp_path / "out"
-        result = export_photos(items, dest, user="ana", pairs=choice)
-        assert sorted(p.name for p in dest.iterdir()) == names
-        assert len(result.exported) == 1 and not result.skipped
-        # A second export of the same pair: both files take the same free stem, so they stay a pair.
-        if choice == "both":
-            again = export_photos(items, dest, user="ana", pairs=choice)
-            assert (again.exported[0].destination.name, again.exported[0].companion.name) == (
-                "IMG_0000-2.DNG", "IMG_0000-2.JPG")
+    items = _first_pair_picked(card, scorer, tmp_path)
+    dest = tmp_path / "out"
+    result = export_photos(items, dest, user="ana", pairs=choice)
+    assert sorted(p.name for p in dest.iterdir()) == names
+    assert len(result.exported) == 1 and not result.skipped
+    # A second export of the same pair: both files take the same free stem, so they stay a pair.
+    if choice == "both":
+        again = export_photos(items, dest, user="ana", pairs=choice)
+        assert (again.exported[0].destination.name, again.exported[0].companion.name) == (
+            "IMG_0000-2.DNG", "IMG_0000-2.JPG")
     assert sorted(p.name for p in card.iterdir() if p.name.startswith("IMG_0000")) == ["IMG_0000.DNG", "IMG_0000.JPG"]
 
 
@@ -164,11 +169,7 @@ def test_the_app_shows_a_pair_as_one_item_with_a_badge_and_one_rating(qtbot, mak
 
 
 def test_an_exported_pair_keeps_its_two_files_together_whatever_is_in_the_destination(card, scorer, tmp_path):
-    with Catalog(tmp_path / "c.sqlite3") as cat:
-        report = score_album(card, cat, scorer=scorer)
-        pair = next(s for s in report.scores if s.path.name == "IMG_0000.DNG")
-        cat.set_marks("ana", flags=[(pair.photo_id, PICK)])
-        items = choose(report.scores, cat, "ana", selection="picks")
+    items = _first_pair_picked(card, scorer, tmp_path)
     dest = tmp_path / "out"
     dest.mkdir()
     (dest / "IMG_0000.JPG").write_bytes(b"another camera's photo")  # the JPEG's name only is taken
